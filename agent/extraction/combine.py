@@ -1,0 +1,58 @@
+"""Fold per-message extractions into the conversation's Extraction.
+
+Later messages add to or correct earlier ones: a contact field keeps its first value unless a
+later candidate is marked as a correction; evidence is kept as candidates per signal (the rubric
+decides which one sets the level). Quotes were checked against their message by
+`extract_checked()` before they got here (DESIGN rule 6).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from agent.extraction.base import (
+    ContactFields,
+    Extraction,
+    ExtractionBackend,
+    MessageContext,
+    MessageExtraction,
+    Signal,
+)
+
+_SOURCE_RANK = {"profile": 0, "signature": 1, "chat": 2}
+
+
+def combine(extractions: Sequence[MessageExtraction]) -> Extraction:
+    contact: dict[str, tuple[str, int]] = {}  # field -> (value, source rank)
+    out = Extraction()
+    for mx in extractions:
+        for cand in mx.contact:
+            rank = _SOURCE_RANK[cand.source]
+            current = contact.get(cand.field)
+            if current is None or cand.correction or (rank > current[1] and current[1] == 0):
+                contact[cand.field] = (cand.value, rank)
+        out.intent_signals.extend(mx.intent)
+        for kind in mx.non_buyer:
+            if kind not in out.non_buyer:
+                out.non_buyer.append(kind)
+        for ev in mx.evidence:
+            out.evidence.setdefault(ev.signal, []).append(ev)
+        out.injection = out.injection or mx.injection
+    out.contact = ContactFields(**{f: v for f, (v, _) in contact.items()})
+    out.intent = bool(out.intent_signals) and not out.non_buyer
+    out.last_affirmation = extractions[-1].affirmation if extractions else None
+    for sig in Signal:
+        out.evidence.setdefault(sig, [])
+    return out
+
+
+def extract_checked(backend: ExtractionBackend, text: str, context: MessageContext) -> MessageExtraction:
+    """Run a backend on one message and keep only evidence quoted verbatim from that message."""
+    mx = backend.extract_message(text, context)
+    kept = [
+        ev.model_copy(update={"message_index": context.index})
+        for ev in mx.evidence
+        if ev.quote.strip() and ev.quote in text
+    ]
+    intents = [i for i in mx.intent if not i.quote or i.quote in text]
+    return mx.model_copy(update={"message_index": context.index, "evidence": kept, "intent": intents})
