@@ -9,7 +9,10 @@ from typing import Annotated
 
 import typer
 
+from leadline.cli_rubric import rubric_app
+
 app = typer.Typer(help="Leadline: turn conversations into qualified sales leads.", no_args_is_help=True)
+app.add_typer(rubric_app, name="rubric")
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -84,6 +87,138 @@ def eval_cmd(
     if show_misses:
         for m in result["misses"]:
             typer.echo("  miss " + m)
+
+
+def _runtime(migrate_db: bool = True):  # type: ignore[no-untyped-def]
+    import logging
+
+    from leadline.runtime import build_runtime
+    from leadline.settings import get_settings
+    from storage.crypto import CryptoError
+
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return build_runtime(settings, migrate_db=migrate_db)
+    except CryptoError as e:
+        _fail(str(e))
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="default LEADLINE_HOST or 127.0.0.1")] = None,
+    port: Annotated[int | None, typer.Option(help="default LEADLINE_PORT or 8000")] = None,
+) -> None:
+    """Run the web service (migrations run on start)."""
+    import uvicorn
+
+    from leadline.app import create_app
+    from leadline.settings import get_settings
+
+    settings = get_settings()
+    rt = _runtime()
+    uvicorn.run(create_app(settings, rt), host=host or settings.host, port=port or settings.port,
+                log_level=settings.log_level.lower())
+
+
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Apply schema migrations (they also run when the service starts)."""
+    from storage import migrate
+
+    rt = _runtime(migrate_db=False)
+    migrate.upgrade(rt.engine, revision)
+    typer.echo(f"database at revision {migrate.current_revision(rt.engine)}")
+
+
+workspace_app = typer.Typer(help="Workspaces.", no_args_is_help=True)
+app.add_typer(workspace_app, name="workspace")
+
+
+@workspace_app.command("create")
+def workspace_create(
+    name: str,
+    rubric: Annotated[str, typer.Option(help="built-in rubric name or rubric file")] = "bant",
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Create a workspace with the default pipeline stages."""
+    from storage.db import unit_of_work
+    from storage.workspaces import create_workspace
+
+    _rubric(rubric)  # validate before creating anything
+    rt = _runtime()
+    with unit_of_work(rt.sessions) as s:
+        ws = create_workspace(s, name, settings={"rubric": rubric})
+        out = {"workspace_id": ws.id, "public_key": ws.public_key}
+    typer.echo(json.dumps(out) if as_json else f"created workspace {out['workspace_id']} ({name})")
+
+
+@app.command()
+def chat(
+    workspace: Annotated[str | None, typer.Option(help="workspace id (default: the first one)")] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="show extraction and score after each turn")] = False,
+    visitor: Annotated[str | None, typer.Option(help="visitor id, to continue a conversation")] = None,
+) -> None:
+    """Talk to the agent in the terminal, with the real database."""
+    import uuid
+
+    from pydantic import ValidationError
+
+    from agent.types import Channel, InboundMessage
+    from storage.db import unit_of_work
+    from storage.workspaces import UnknownWorkspace, first_workspace
+
+    rt = _runtime()
+    if workspace is None:
+        with unit_of_work(rt.sessions) as s:
+            ws = first_workspace(s)
+            if ws is None:
+                _fail("no workspace: run `leadline workspace create NAME`")
+            workspace = ws.id
+    visitor = visitor or f"cli-{uuid.uuid4().hex[:12]}"
+    typer.echo(f"Chatting with workspace {workspace} as {visitor}. Empty line or Ctrl-D to quit.")
+    while True:
+        try:
+            text = input("you> ")
+        except EOFError:
+            break
+        if not text.strip():
+            break
+        try:
+            msg = InboundMessage(workspace_id=workspace, channel=Channel.widget, sender_id=visitor,
+                                 thread_id=visitor, text=text)
+            reply = rt.agent.handle(msg)
+        except ValidationError as e:
+            typer.echo(f"error: {e.errors(include_url=False)[0]['msg']}", err=True)
+            continue
+        except UnknownWorkspace as e:
+            _fail(str(e))
+        typer.echo(f"agent> {reply.text}")
+        if debug:
+            _print_debug(rt, reply)
+
+
+def _print_debug(rt, reply) -> None:  # type: ignore[no-untyped-def]
+    from agent.state import ConversationState
+    from storage.db import unit_of_work
+    from storage.models import Conversation
+
+    with unit_of_work(rt.sessions) as s:
+        conv = s.get(Conversation, reply.conversation_id)
+        ex = ConversationState.model_validate(conv.state or {}).extraction()
+    c = ex.contact
+    typer.echo(f"  [contact] name={c.name} email={c.email} phone={c.phone} company={c.company} title={c.title}")
+    typer.echo(f"  [intent] {ex.intent} {[s.kind for s in ex.intent_signals]} non_buyer={ex.non_buyer}")
+    for sig, evs in ex.evidence.items():
+        for e in evs:
+            extra = f" amount/yr={e.yearly_amount}" if e.yearly_amount is not None else ""
+            extra += f" within_days={e.within_days}" if e.within_days is not None else ""
+            typer.echo(f"  [{sig}] {e.grade}{extra}: {e.quote!r}")
+    typer.echo(f"  [lead] {reply.lead_id} score={reply.score} band={reply.band} events={reply.events}")
 
 
 if __name__ == "__main__":

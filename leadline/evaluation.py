@@ -64,7 +64,7 @@ def evaluate(gold_lines: Iterable[str], predictions: dict[str, dict[str, Any]]) 
                 tally("evidence.overlap", bool(ev) and _overlaps(ev, gd["evidence"]), g["id"],
                       f"{dim}: expected {gd['evidence']!r}, got {ev!r}")
     metrics = {k: round(v[0] / v[1], 3) for k, v in sorted(counts.items())}
-    metrics["contact.all"] = round(
-        sum(counts[f"contact.{f}"][0] for f in CONTACT_FIELDS) / max(1, sum(counts[f"contact.{f}"][1] for f in CONTACT_FIELDS)), 3
-    ) if counts else 0.0
+    hits = sum(counts.get(f"contact.{f}", [0, 0])[0] for f in CONTACT_FIELDS)
+    total = sum(counts.get(f"contact.{f}", [0, 0])[1] for f in CONTACT_FIELDS)
+    metrics["contact.all"] = round(hits / max(1, total), 3)
     return {"metrics": metrics, "misses": misses}

@@ -56,6 +56,9 @@ class Say:
     text: str
     question: bool = False
     priority: int = 0
+    # Names the question ("consent", "budget"); the agent reports the question it actually asked
+    # as `SkillContext.last_question` == "<skill name>:<key>" on the next turn.
+    key: str | None = None
 
 
 @dataclass
@@ -98,6 +101,8 @@ class SkillContext:
     memory: dict[str, Any]  # this skill's own per-conversation memory, persisted by the agent
     # Busy intervals of the workspace calendar (existing bookings), fetched lazily by the agent.
     busy: Callable[[datetime, datetime], list[tuple[datetime, datetime]]]
+    # The question the agent asked in its previous reply, as "<skill name>:<key>", if any.
+    last_question: str | None = None
     _events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
     def emit(self, event_type: str, data: dict[str, Any] | None = None) -> None:

@@ -11,14 +11,32 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, model_validator
+from pydantic_core import PydanticCustomError
 
 from agent.extraction.base import Evidence, Extraction, Signal
 
 Level = Literal["strong", "weak", "none"]
 RUBRICS_PACKAGE = "skills.rubrics"
+# Where a problem sits in a rubric file: ("dimensions", 2, "weight") is dimensions[2].weight.
+Loc = tuple[str | int, ...]
+# Validation context flag: the file parser checks cross-field consistency itself, so that every
+# problem gets its own field and line instead of one combined message at the top of the file.
+DEFER_CONSISTENCY = "defer_rubric_consistency"
+
+
+def _not_bool(value: Any) -> Any:
+    # YAML reads yes/no/on/off/true/false as booleans and pydantic would accept them as 1/0.
+    if isinstance(value, bool):
+        raise PydanticCustomError("bool_not_number", "must be a number, not true/false")
+    return value
+
+
+Int = Annotated[int, BeforeValidator(_not_bool)]
+Number = Annotated[float, BeforeValidator(_not_bool)]
+Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 
 
 class _Strict(BaseModel):
@@ -28,66 +46,65 @@ class _Strict(BaseModel):
 class BudgetRule(_Strict):
     """Budget evidence with an amount is strong when the yearly upper end reaches the minimum."""
 
-    min_yearly_amount: float = Field(ge=0, description="yearly amount (any currency at par) for 'strong'")
+    min_yearly_amount: Number = Field(
+        ge=0, description="yearly amount (any currency at par) at or above which budget is strong"
+    )
 
 
 class TimingRule(_Strict):
-    strong_within_days: int = Field(90, ge=1, description="a deadline within this many days is strong")
-    weak_within_days: int = Field(365, ge=1, description="a later deadline up to this many days is weak")
+    """Timing evidence with a date: strong within the first window, weak within the second."""
+
+    strong_within_days: Int = Field(90, ge=1, description="a deadline within this many days is strong")
+    weak_within_days: Int = Field(
+        365, ge=1, description="a later deadline up to this many days is weak; beyond it, none"
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> TimingRule:
         if self.weak_within_days < self.strong_within_days:
-            raise ValueError("weak_within_days must be at least strong_within_days")
+            raise ValueError(
+                f"weak_within_days ({self.weak_within_days}) must be at least "
+                f"strong_within_days ({self.strong_within_days})"
+            )
         return self
 
 
 class Dimension(_Strict):
-    key: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="stable id used in scores and exports")
-    label: str
+    key: Id = Field(description="stable id used in scores and exports")
+    label: str = Field(description="name shown to people (dashboard, exports)")
     signal: Signal = Field(description="which extraction signal feeds this dimension")
-    weight: int = Field(ge=0, le=100, description="points for a strong level")
+    weight: Int = Field(ge=0, le=100, description="points for a strong level")
     question: str = Field(min_length=3, description="what the agent asks to learn this dimension")
-    description: str = ""
-    budget: BudgetRule | None = None
-    timing: TimingRule | None = None
+    description: str = Field("", description="what a strong answer looks like; for people, not scoring")
+    budget: BudgetRule | None = Field(None, description="amount rule; only for signal: budget")
+    timing: TimingRule | None = Field(None, description="day windows; only for signal: timing")
 
 
 class Band(_Strict):
-    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    min_score: int = Field(ge=0, le=100)
-    meaning: str = ""
+    name: Id
+    min_score: Int = Field(ge=0, le=100, description="lowest score in this band")
+    meaning: str = Field("", description="what sales does with a lead in this band")
 
 
 class Rubric(_Strict):
-    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: Id = Field(description="id used by --rubric and stored with every score")
     title: str
     description: str = ""
     # Points of a level as a fraction of the dimension's weight (BANT: strong 25/25, weak 12/25).
-    level_factors: dict[Literal["strong", "weak"], float] = Field(
+    level_factors: dict[Literal["strong", "weak"], Annotated[Number, Field(ge=0, le=1)]] = Field(
         default_factory=lambda: {"strong": 1.0, "weak": 0.48}
     )
     dimensions: list[Dimension] = Field(min_length=1)
     bands: list[Band] = Field(min_length=1)
-    hot_threshold: int = Field(80, ge=0, le=100, description="score at which a lead is hot (R1)")
+    hot_threshold: Int = Field(80, ge=0, le=100, description="score at which a lead is hot (R1)")
 
     @model_validator(mode="after")
-    def _consistent(self) -> Rubric:
-        keys = [d.key for d in self.dimensions]
-        dup = {k for k in keys if keys.count(k) > 1}
-        if dup:
-            raise ValueError(f"dimension keys must be unique; repeated: {', '.join(sorted(dup))}")
-        total = sum(d.weight for d in self.dimensions)
-        if total != 100:
-            raise ValueError(f"dimension weights must add up to 100; they add up to {total}")
-        for f in self.level_factors.values():
-            if not 0 <= f <= 1:
-                raise ValueError("level_factors must be between 0 and 1")
-        if not any(b.min_score == 0 for b in self.bands):
-            raise ValueError("one band must have min_score 0 so every score has a band")
-        names = [b.name for b in self.bands]
-        if len(set(names)) != len(names):
-            raise ValueError("band names must be unique")
+    def _consistent(self, info: ValidationInfo) -> Rubric:
+        if isinstance(info.context, dict) and info.context.get(DEFER_CONSISTENCY):
+            return self
+        issues = rubric_consistency(self)
+        if issues:
+            raise ValueError("; ".join(msg for _, msg in issues))
         return self
 
     # -- scoring ---------------------------------------------------------------------------
@@ -95,13 +112,18 @@ class Rubric(_Strict):
         return max((b for b in self.bands if score >= b.min_score), key=lambda b: b.min_score).name
 
     def level_of(self, dim: Dimension, ev: Evidence) -> Level:
+        """The level one piece of evidence gives a dimension: the rubric's numbers where the
+        evidence carries one (an amount, a deadline), else the extractor's own grade."""
         if dim.signal is Signal.budget and ev.yearly_amount is not None:
             rule = dim.budget
             if rule is not None:
                 return "strong" if ev.yearly_amount >= rule.min_yearly_amount else "weak"
         if dim.signal is Signal.timing and ev.within_days is not None:
             rule = dim.timing or TimingRule()
-            return "strong" if 0 <= ev.within_days <= rule.strong_within_days else "weak"
+            if 0 <= ev.within_days <= rule.strong_within_days:
+                return "strong"
+            # Too far out to qualify; a date already past stays weak (late, not absent).
+            return "none" if ev.within_days > rule.weak_within_days else "weak"
         return ev.grade
 
     def evaluate(self, extraction: Extraction) -> ScoreCard:
@@ -126,20 +148,66 @@ class Rubric(_Strict):
         return max(open_dims, key=lambda d: d.weight, default=None)
 
 
+def rubric_consistency(rubric: Rubric) -> list[tuple[Loc, str]]:
+    """Rules that span fields, each with the location to blame; empty when consistent."""
+    issues: list[tuple[Loc, str]] = []
+
+    def add(loc: Loc, message: str) -> None:
+        issues.append((loc, message))
+
+    first_key: dict[str, int] = {}
+    for i, d in enumerate(rubric.dimensions):
+        if d.key in first_key:
+            add(("dimensions", i, "key"),
+                f"dimension key {d.key!r} is already used by dimensions[{first_key[d.key]}]; keys must be unique")
+        first_key.setdefault(d.key, i)
+        # A rule on another signal would be silently ignored by level_of: say so instead.
+        if d.budget is not None and d.signal is not Signal.budget:
+            add(("dimensions", i, "budget"),
+                f"a budget rule only applies to signal: budget (this dimension's signal is {d.signal})")
+        if d.timing is not None and d.signal is not Signal.timing:
+            add(("dimensions", i, "timing"),
+                f"a timing rule only applies to signal: timing (this dimension's signal is {d.signal})")
+    total = sum(d.weight for d in rubric.dimensions)
+    if total != 100:
+        parts = " + ".join(f"{d.key} {d.weight}" for d in rubric.dimensions)
+        add(("dimensions",), f"dimension weights must add up to 100; they add up to {total} ({parts})")
+    strong, weak = rubric.level_factors.get("strong", 0.0), rubric.level_factors.get("weak", 0.0)
+    if weak > strong:
+        add(("level_factors", "weak"), f"weak ({weak}) must not be worth more than strong ({strong})")
+    if not any(b.min_score == 0 for b in rubric.bands):
+        lowest = min(b.min_score for b in rubric.bands)
+        add(("bands",), f"one band must have min_score 0 so every score has a band; the lowest is {lowest}, "
+                        f"so scores 0-{lowest - 1} would have none")
+    first_name: dict[str, int] = {}
+    first_min: dict[int, int] = {}
+    for i, b in enumerate(rubric.bands):
+        if b.name in first_name:
+            add(("bands", i, "name"), f"band names must be unique; {b.name!r} is already bands[{first_name[b.name]}]")
+        if b.min_score in first_min:
+            add(("bands", i, "min_score"),
+                f"bands[{first_min[b.min_score]}] already starts at {b.min_score}; each band needs its own min_score")
+        first_name.setdefault(b.name, i)
+        first_min.setdefault(b.min_score, i)
+    return issues
+
+
 _RANK = {"strong": 2, "weak": 1, "none": 0}
 
 
 def _pick(rubric: Rubric, dim: Dimension, candidates: list[Evidence]) -> tuple[Level, Evidence | None]:
     """The evidence that sets a dimension's level: the latest correction if the visitor corrected
-    themselves, else the strongest candidate (the earliest among equals)."""
+    themselves, else the strongest candidate (the earliest among equals). Evidence that counts
+    for nothing (a deadline beyond the timing window) is not shown as the reason."""
     if not candidates:
         return "none", None
     corrections = [e for e in candidates if e.correction]
     if corrections:
         chosen = corrections[-1]
-        return rubric.level_of(dim, chosen), chosen
-    best = max(candidates, key=lambda e: (_RANK[rubric.level_of(dim, e)], -e.message_index))
-    return rubric.level_of(dim, best), best
+    else:
+        chosen = max(candidates, key=lambda e: (_RANK[rubric.level_of(dim, e)], -e.message_index))
+    level = rubric.level_of(dim, chosen)
+    return level, (chosen if level != "none" else None)
 
 
 class DimensionResult(BaseModel):

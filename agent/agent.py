@@ -1,0 +1,231 @@
+"""The agent: one visitor message in, one reply out, every change in ONE transaction.
+
+handle() loads or starts the conversation, stores the message, runs extraction and the
+workspace's skills in order, applies their decisions through storage query functions, writes the
+events they emitted to the outbox, stores the reply, and commits once (DESIGN: the data path).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from agent.extraction.base import Extraction, ExtractionBackend
+from agent.replies import compose
+from agent.state import ConversationState
+from agent.types import InboundMessage, Reply
+from skills.base import (
+    BookDemo,
+    CaptureLead,
+    ContactView,
+    Decision,
+    LeadView,
+    RecordConsent,
+    RecordScore,
+    Say,
+    Skill,
+    SkillContext,
+)
+from skills.registry import build_skills
+from skills.rubric import Rubric, load_rubric
+from storage import contacts, conversations, leads, outbox
+from storage.db import unit_of_work
+from storage.models import Contact, Conversation, Lead, Workspace
+from storage.workspaces import get_active_workspace
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+
+
+@dataclass
+class _Turn:
+    """Everything one turn works on; lives only inside the transaction."""
+
+    session: Session
+    workspace: Workspace
+    conversation: Conversation
+    contact: Contact
+    lead: Lead | None
+    at: datetime
+    events: list[tuple[str, dict[str, Any]]]
+
+
+class Agent:
+    def __init__(self, sessions: sessionmaker[Session], backend: ExtractionBackend | None = None,
+                 clock: Clock | None = None) -> None:
+        if backend is None:
+            from agent.extraction.rules import RuleBackend
+
+            backend = RuleBackend()
+        self.sessions = sessions
+        self.backend = backend
+        self.clock = clock or (lambda: datetime.now(UTC))
+        # Per workspace: (settings snapshot, skills, rubric); rebuilt when the settings change.
+        self._setup: dict[str, tuple[Any, list[Skill], Rubric]] = {}
+
+    # -- public -----------------------------------------------------------------------------
+    def handle(self, msg: InboundMessage) -> Reply:
+        try:
+            with unit_of_work(self.sessions) as session:
+                return self._handle(session, msg)
+        except IntegrityError:
+            # Two deliveries of the same provider message raced; the first one won.
+            if msg.provider_message_id and self._seen(msg):
+                return Reply(conversation_id="", text="", duplicate=True)
+            raise
+
+    def setup_for(self, workspace: Workspace) -> tuple[list[Skill], Rubric]:
+        snapshot = (workspace.settings or {}).copy()
+        cached = self._setup.get(workspace.id)
+        if cached is None or cached[0] != snapshot:
+            skills = build_skills(snapshot.get("skills"), snapshot.get("skill_config"))
+            rubric = load_rubric(snapshot.get("rubric", "bant"))
+            cached = (snapshot, skills, rubric)
+            self._setup[workspace.id] = cached
+        return cached[1], cached[2]
+
+    # -- the turn ---------------------------------------------------------------------------
+    def _seen(self, msg: InboundMessage) -> bool:
+        assert msg.provider_message_id is not None
+        with self.sessions() as s:
+            return conversations.provider_message_seen(s, msg.workspace_id, msg.channel, msg.provider_message_id)
+
+    def _handle(self, session: Session, msg: InboundMessage) -> Reply:
+        ws = get_active_workspace(session, msg.workspace_id)
+        if msg.provider_message_id and conversations.provider_message_seen(
+            session, ws.id, msg.channel, msg.provider_message_id
+        ):
+            return Reply(conversation_id="", text="", duplicate=True)
+        skills, rubric = self.setup_for(ws)
+        at = msg.received_at if msg.received_at.tzinfo else msg.received_at.replace(tzinfo=UTC)
+        contact = contacts.contact_for_identity(session, ws.id, msg.channel, msg.sender_id)
+        conv = conversations.conversation_for_thread(session, ws.id, contact.id, msg.channel, msg.thread_id)
+        if conv.contact_id != contact.id:  # the thread belongs to a contact this one was merged into
+            contact = session.get(Contact, conv.contact_id) or contact
+        conversations.add_message(session, conv, "visitor", msg.text, at=at,
+                                  provider_message_id=msg.provider_message_id)
+        session.flush()  # the unique provider id is checked here, before any other work
+
+        state = ConversationState.model_validate(conv.state or {})
+        extraction = state.observe_visitor(self.backend, msg.text, today=at.date(), channel=msg.channel,
+                                           sender_name=msg.sender_name)
+        turn = _Turn(session, ws, conv, contact, None, at, [])
+        self._apply_contact(turn, extraction)
+        turn.lead = leads.lead_for_contact(session, turn.contact.id)
+
+        says: list[tuple[str, Say]] = []
+        last_question = state.skill_memory.get("_agent", {}).get("last_question")
+        for skill in skills:
+            ctx = self._context(turn, msg, rubric, extraction, state, skill.name, last_question)
+            result = skill.run(ctx)
+            for decision in result.decisions:
+                self._apply(turn, decision, rubric)
+            turn.events.extend(ctx._events)
+            says.extend((skill.name, s) for s in result.say)
+
+        text, asked = self._compose(says, state, extraction)
+        state.skill_memory.setdefault("_agent", {})["last_question"] = asked
+        state.observe_agent(text)
+        conversations.add_message(session, conv, "agent", text, at=at)
+        conversations.save_state(conv, state.model_dump(mode="json"))
+        self._write_events(turn)
+        lead = turn.lead
+        return Reply(
+            conversation_id=conv.id,
+            text=text,
+            contact_id=turn.contact.id,
+            lead_id=lead.id if lead else None,
+            score=lead.score if lead else None,
+            band=lead.band if lead else None,
+            events=[e for e, _ in turn.events],
+        )
+
+    def _context(self, turn: _Turn, msg: InboundMessage, rubric: Rubric, extraction: Extraction,
+                 state: ConversationState, skill_name: str, last_question: str | None) -> SkillContext:
+        c, lead = turn.contact, turn.lead
+        consent = contacts.latest_consent(turn.session, c.id) if c.email else None
+        session, ws_id = turn.session, turn.workspace.id
+        return SkillContext(
+            workspace_id=ws_id,
+            conversation_id=turn.conversation.id,
+            channel=msg.channel,
+            now=self.clock(),
+            text=msg.text,
+            previous_agent_text=state.last_agent_text,
+            extraction=extraction,
+            contact=ContactView(c.id, c.name, c.email, c.phone, c.company,
+                                consent.granted if consent else None),
+            lead=LeadView(lead.id, leads.stage_of(session, lead).key, lead.score, lead.band) if lead else None,
+            rubric=rubric,
+            memory=state.skill_memory.setdefault(skill_name, {}),
+            busy=lambda start, end: leads.busy_intervals(session, ws_id, start, end),
+            last_question=last_question,
+        )
+
+    def _apply_contact(self, turn: _Turn, extraction: Extraction) -> None:
+        found = extraction.contact
+        c = turn.contact
+        changes = {f: getattr(found, f) for f in ("name", "email", "phone", "company", "title")
+                   if getattr(found, f) is not None and getattr(found, f) != getattr(c, f)}
+        if changes:
+            turn.contact = contacts.set_contact_fields(turn.session, c, **changes)
+            if turn.contact.id != c.id:
+                turn.conversation.contact_id = turn.contact.id
+
+    def _apply(self, turn: _Turn, decision: Decision, rubric: Rubric) -> None:
+        s, at = turn.session, turn.at
+        if isinstance(decision, CaptureLead):
+            if turn.lead is None:
+                turn.lead = leads.create_lead(s, turn.workspace.id, turn.contact.id, source=decision.source,
+                                              channel=turn.conversation.channel, at=at)
+            return
+        if isinstance(decision, RecordConsent):
+            contacts.record_consent(s, turn.contact, granted=decision.granted, text=decision.text,
+                                    channel=turn.conversation.channel, conversation_id=turn.conversation.id)
+            if turn.lead is not None and not decision.granted and "no_consent" not in turn.lead.tags:
+                turn.lead.tags = [*turn.lead.tags, "no_consent"]
+            return
+        if turn.lead is None:
+            log.warning("skill decision %s without a lead ignored", decision.kind)
+            return
+        if isinstance(decision, RecordScore):
+            card = decision.card
+            leads.record_score(s, turn.lead, rubric=card.rubric, score=card.score, band=card.band,
+                               breakdown=card.model_dump(mode="json")["dimensions"], reason="conversation", at=at)
+        elif isinstance(decision, BookDemo):
+            leads.book_demo(s, turn.lead, start=decision.start, end=decision.end, timezone=decision.timezone)
+            moved = leads.move_stage(s, turn.lead, "demo_booked", actor="agent", at=at, reason="demo booked")
+            if moved:
+                turn.events.append(("lead.stage_changed", {"from": moved[0], "to": moved[1]}))
+
+    def _compose(self, says: list[tuple[str, Say]], state: ConversationState,
+                 extraction: Extraction) -> tuple[str, str | None]:
+        statements = [s.text for _, s in says if not s.question]
+        questions = [(s.priority, -i, name, s) for i, (name, s) in enumerate(says) if s.question]
+        best = max(questions, key=lambda q: (q[0], q[1]), default=None)
+        asked = f"{best[2]}:{best[3].key}" if best and best[3].key else None
+        text = compose(statements, best[3].text if best else None, first_turn=state.visitor_count == 1,
+                       not_a_buyer=bool(extraction.non_buyer))
+        return text, asked
+
+    def _write_events(self, turn: _Turn) -> None:
+        lead = turn.lead
+        for event_type, data in turn.events:
+            outbox.enqueue(turn.session, turn.workspace.id, event_type, {
+                "type": event_type,
+                "workspace_id": turn.workspace.id,
+                "lead_id": lead.id if lead else None,
+                "contact_id": turn.contact.id,
+                "conversation_id": turn.conversation.id,
+                "channel": turn.conversation.channel,
+                "occurred_at": turn.at.isoformat(),
+                "data": data,
+            })
+
+

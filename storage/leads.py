@@ -1,0 +1,97 @@
+"""Leads: creation, scores, stages, activities and demo bookings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.models import Activity, Booking, Lead, LeadScore, PipelineStage
+from storage.workspaces import stage_by_key
+
+
+def lead_for_contact(session: Session, contact_id: str) -> Lead | None:
+    return session.scalar(select(Lead).where(Lead.contact_id == contact_id, Lead.deleted_at.is_(None)))
+
+
+def create_lead(session: Session, workspace_id: str, contact_id: str, *, source: str, channel: str | None,
+                at: datetime, actor: str = "agent") -> Lead:
+    stage = stage_by_key(session, workspace_id, "new")
+    lead = Lead(workspace_id=workspace_id, contact_id=contact_id, stage_id=stage.id, source=source,
+                channel=channel, captured_at=at, last_activity_at=at)
+    session.add(lead)
+    session.flush()
+    add_activity(session, lead, "agent_action", "Lead captured", actor=actor, at=at,
+                 data={"source": source, "channel": channel})
+    return lead
+
+
+def add_activity(session: Session, lead: Lead, kind: str, summary: str, *, actor: str = "system",
+                 at: datetime, data: dict[str, Any] | None = None) -> Activity:
+    act = Activity(workspace_id=lead.workspace_id, lead_id=lead.id, kind=kind, summary=summary,
+                   actor=actor, data=data or {}, created_at=at)
+    session.add(act)
+    lead.last_activity_at = at
+    return act
+
+
+def record_score(session: Session, lead: Lead, *, rubric: str, score: int, band: str,
+                 breakdown: dict[str, Any], reason: str, at: datetime) -> LeadScore:
+    """Insert an immutable score record (SPEC S5) and make it the lead's current score."""
+    row = LeadScore(workspace_id=lead.workspace_id, lead_id=lead.id, rubric=rubric, score=score, band=band,
+                    breakdown=breakdown, reason=reason, created_at=at)
+    session.add(row)
+    lead.score, lead.band = score, band
+    return row
+
+
+def latest_score(session: Session, lead_id: str) -> LeadScore | None:
+    return session.scalar(
+        select(LeadScore).where(LeadScore.lead_id == lead_id).order_by(LeadScore.id.desc()).limit(1)
+    )
+
+
+def score_history(session: Session, lead_id: str) -> list[LeadScore]:
+    return list(session.scalars(select(LeadScore).where(LeadScore.lead_id == lead_id).order_by(LeadScore.id)))
+
+
+def stage_of(session: Session, lead: Lead) -> PipelineStage:
+    stage = session.get(PipelineStage, lead.stage_id)
+    assert stage is not None
+    return stage
+
+
+def move_stage(session: Session, lead: Lead, stage_key: str, *, actor: str, at: datetime,
+               reason: str = "") -> tuple[str, str] | None:
+    """Move a lead and write the stage-change activity (SPEC P3); None when already there."""
+    old = stage_of(session, lead)
+    new = stage_by_key(session, lead.workspace_id, stage_key)
+    if old.id == new.id:
+        return None
+    lead.stage_id = new.id
+    summary = f"Stage changed from {old.name} to {new.name}" + (f": {reason}" if reason else "")
+    add_activity(session, lead, "stage_change", summary, actor=actor, at=at,
+                 data={"from": old.key, "to": new.key})
+    return old.key, new.key
+
+
+def book_demo(session: Session, lead: Lead, *, start: datetime, end: datetime, timezone: str) -> Booking:
+    booking = Booking(workspace_id=lead.workspace_id, lead_id=lead.id, start_at=start, end_at=end,
+                      timezone=timezone)
+    session.add(booking)
+    return booking
+
+
+def busy_intervals(session: Session, workspace_id: str, start: datetime,
+                   end: datetime) -> list[tuple[datetime, datetime]]:
+    rows = session.execute(
+        select(Booking.start_at, Booking.end_at).where(
+            Booking.workspace_id == workspace_id,
+            Booking.status == "booked",
+            Booking.end_at > start,
+            Booking.start_at < end,
+        )
+    )
+    return [(s, e) for s, e in rows]
