@@ -54,6 +54,8 @@ class _Turn:
     lead: Lead | None
     at: datetime
     events: list[tuple[str, dict[str, Any]]]
+    consent: bool | None = None
+    views: tuple[ContactView, LeadView | None] | None = None  # rebuilt after a decision changes them
 
 
 class Agent:
@@ -72,7 +74,8 @@ class Agent:
     # -- public -----------------------------------------------------------------------------
     def handle(self, msg: InboundMessage) -> Reply:
         try:
-            with unit_of_work(self.sessions) as session:
+            with unit_of_work(self.sessions) as session, session.no_autoflush:
+                # One flush at commit batches the turn's writes; queries here never need pending rows.
                 return self._handle(session, msg)
         except IntegrityError:
             # Two deliveries of the same provider message raced; the first one won.
@@ -110,7 +113,6 @@ class Agent:
             contact = session.get(Contact, conv.contact_id) or contact
         conversations.add_message(session, conv, "visitor", msg.text, at=at,
                                   provider_message_id=msg.provider_message_id)
-        session.flush()  # the unique provider id is checked here, before any other work
 
         state = ConversationState.model_validate(conv.state or {})
         extraction = state.observe_visitor(self.backend, msg.text, today=at.date(), channel=msg.channel,
@@ -118,6 +120,9 @@ class Agent:
         turn = _Turn(session, ws, conv, contact, None, at, [])
         self._apply_contact(turn, extraction)
         turn.lead = leads.lead_for_contact(session, turn.contact.id)
+        if turn.contact.email:
+            consent = contacts.latest_consent(session, turn.contact.id)
+            turn.consent = consent.granted if consent else None
 
         says: list[tuple[str, Say]] = []
         last_question = state.skill_memory.get("_agent", {}).get("last_question")
@@ -148,8 +153,12 @@ class Agent:
 
     def _context(self, turn: _Turn, msg: InboundMessage, rubric: Rubric, extraction: Extraction,
                  state: ConversationState, skill_name: str, last_question: str | None) -> SkillContext:
-        c, lead = turn.contact, turn.lead
-        consent = contacts.latest_consent(turn.session, c.id) if c.email else None
+        if turn.views is None:
+            c, lead = turn.contact, turn.lead
+            lead_view = None
+            if lead is not None:
+                lead_view = LeadView(lead.id, leads.stage_key(turn.session, lead.stage_id), lead.score, lead.band)
+            turn.views = (ContactView(c.id, c.name, c.email, c.phone, c.company, turn.consent), lead_view)
         session, ws_id = turn.session, turn.workspace.id
         return SkillContext(
             workspace_id=ws_id,
@@ -159,9 +168,8 @@ class Agent:
             text=msg.text,
             previous_agent_text=state.last_agent_text,
             extraction=extraction,
-            contact=ContactView(c.id, c.name, c.email, c.phone, c.company,
-                                consent.granted if consent else None),
-            lead=LeadView(lead.id, leads.stage_of(session, lead).key, lead.score, lead.band) if lead else None,
+            contact=turn.views[0],
+            lead=turn.views[1],
             rubric=rubric,
             memory=state.skill_memory.setdefault(skill_name, {}),
             busy=lambda start, end: leads.busy_intervals(session, ws_id, start, end),
@@ -180,6 +188,7 @@ class Agent:
 
     def _apply(self, turn: _Turn, decision: Decision, rubric: Rubric) -> None:
         s, at = turn.session, turn.at
+        turn.views = None
         if isinstance(decision, CaptureLead):
             if turn.lead is None:
                 turn.lead = leads.create_lead(s, turn.workspace.id, turn.contact.id, source=decision.source,
@@ -188,6 +197,7 @@ class Agent:
         if isinstance(decision, RecordConsent):
             contacts.record_consent(s, turn.contact, granted=decision.granted, text=decision.text,
                                     channel=turn.conversation.channel, conversation_id=turn.conversation.id)
+            turn.consent = decision.granted
             if turn.lead is not None and not decision.granted and "no_consent" not in turn.lead.tags:
                 turn.lead.tags = [*turn.lead.tags, "no_consent"]
             return

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from storage.crypto import vault
+from storage.ids import new_id
 from storage.models import (
     Activity,
     Booking,
@@ -32,23 +33,31 @@ def identity_index(channel: str, external_id: str) -> str:
     return vault().blind_index(f"identity:{channel}", external_id)
 
 
+# Hot-path statements are built once with bind parameters: building SQL expressions per call
+# costs more than running them on SQLite.
+_CONTACT_BY_IDENTITY = (
+    select(Contact)
+    .join(ChannelIdentity, ChannelIdentity.contact_id == Contact.id)
+    .where(
+        ChannelIdentity.workspace_id == bindparam("ws"),
+        ChannelIdentity.channel == bindparam("channel"),
+        ChannelIdentity.external_id_bidx == bindparam("key"),
+    )
+)
+_LATEST_CONSENT = (
+    select(Consent).where(Consent.contact_id == bindparam("contact")).order_by(Consent.id.desc()).limit(1)
+)
+
+
 def contact_for_identity(session: Session, workspace_id: str, channel: str, external_id: str) -> Contact:
     """The contact behind a channel identity, created on first contact."""
     key = identity_index(channel, external_id)
-    ident = session.scalar(
-        select(ChannelIdentity).where(
-            ChannelIdentity.workspace_id == workspace_id,
-            ChannelIdentity.channel == channel,
-            ChannelIdentity.external_id_bidx == key,
-        )
-    )
-    if ident is not None:
-        contact = session.get(Contact, ident.contact_id)
-        assert contact is not None
+    contact = session.scalar(_CONTACT_BY_IDENTITY, {"ws": workspace_id, "channel": channel, "key": key})
+    if contact is not None:
         return contact
-    contact = Contact(workspace_id=workspace_id)
+    contact = Contact(id=new_id("ct"), workspace_id=workspace_id)
     session.add(contact)
-    session.flush()
+    session.flush()  # rows without ORM relationships are not ordered by foreign key at flush
     session.add(ChannelIdentity(workspace_id=workspace_id, contact_id=contact.id, channel=channel,
                                 external_id=external_id, external_id_bidx=key))
     return contact
@@ -139,6 +148,4 @@ def record_consent(session: Session, contact: Contact, *, granted: bool, text: s
 
 
 def latest_consent(session: Session, contact_id: str) -> Consent | None:
-    return session.scalar(
-        select(Consent).where(Consent.contact_id == contact_id).order_by(Consent.id.desc()).limit(1)
-    )
+    return session.scalar(_LATEST_CONSENT, {"contact": contact_id})

@@ -5,39 +5,40 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from storage.contacts import identity_index
+from storage.ids import new_id
 from storage.models import Conversation, Message
+
+_BY_THREAD = select(Conversation).where(
+    Conversation.workspace_id == bindparam("ws"),
+    Conversation.channel == bindparam("channel"),
+    Conversation.thread_key == bindparam("key"),
+)
+_PROVIDER_ID_SEEN = select(Message.id).where(
+    Message.workspace_id == bindparam("ws"),
+    Message.channel == bindparam("channel"),
+    Message.provider_message_id == bindparam("pid"),
+)
 
 
 def conversation_for_thread(session: Session, workspace_id: str, contact_id: str, channel: str,
                             thread_id: str) -> Conversation:
     key = identity_index(f"thread:{channel}", thread_id)
-    conv = session.scalar(
-        select(Conversation).where(
-            Conversation.workspace_id == workspace_id,
-            Conversation.channel == channel,
-            Conversation.thread_key == key,
-        )
-    )
+    conv = session.scalar(_BY_THREAD, {"ws": workspace_id, "channel": channel, "key": key})
     if conv is None:
-        conv = Conversation(workspace_id=workspace_id, contact_id=contact_id, channel=channel,
+        conv = Conversation(id=new_id("cv"), workspace_id=workspace_id, contact_id=contact_id, channel=channel,
                             thread_ref=thread_id, thread_key=key, state={})
         session.add(conv)
-        session.flush()
+        session.flush()  # before its messages: there are no ORM relationships to order the inserts
     return conv
 
 
 def provider_message_seen(session: Session, workspace_id: str, channel: str, provider_message_id: str) -> bool:
-    return session.scalar(
-        select(Message.id).where(
-            Message.workspace_id == workspace_id,
-            Message.channel == channel,
-            Message.provider_message_id == provider_message_id,
-        )
-    ) is not None
+    params = {"ws": workspace_id, "channel": channel, "pid": provider_message_id}
+    return session.scalar(_PROVIDER_ID_SEEN, params) is not None
 
 
 def add_message(session: Session, conv: Conversation, role: str, text: str, *, at: datetime,

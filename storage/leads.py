@@ -5,24 +5,27 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from storage.ids import new_id
 from storage.models import Activity, Booking, Lead, LeadScore, PipelineStage
 from storage.workspaces import stage_by_key
 
+_LEAD_FOR_CONTACT = select(Lead).where(Lead.contact_id == bindparam("contact"), Lead.deleted_at.is_(None))
+
 
 def lead_for_contact(session: Session, contact_id: str) -> Lead | None:
-    return session.scalar(select(Lead).where(Lead.contact_id == contact_id, Lead.deleted_at.is_(None)))
+    return session.scalar(_LEAD_FOR_CONTACT, {"contact": contact_id})
 
 
 def create_lead(session: Session, workspace_id: str, contact_id: str, *, source: str, channel: str | None,
                 at: datetime, actor: str = "agent") -> Lead:
     stage = stage_by_key(session, workspace_id, "new")
-    lead = Lead(workspace_id=workspace_id, contact_id=contact_id, stage_id=stage.id, source=source,
-                channel=channel, captured_at=at, last_activity_at=at)
+    lead = Lead(id=new_id("lead"), workspace_id=workspace_id, contact_id=contact_id, stage_id=stage.id,
+                source=source, channel=channel, captured_at=at, last_activity_at=at, tags=[], crm_ids={})
     session.add(lead)
-    session.flush()
+    session.flush()  # before rows that reference it: there are no ORM relationships to order the inserts
     add_activity(session, lead, "agent_action", "Lead captured", actor=actor, at=at,
                  data={"source": source, "channel": channel})
     return lead
@@ -61,6 +64,18 @@ def stage_of(session: Session, lead: Lead) -> PipelineStage:
     stage = session.get(PipelineStage, lead.stage_id)
     assert stage is not None
     return stage
+
+
+_stage_keys: dict[str, str] = {}  # stage id -> key; a stage's key never changes, so this is safe to keep
+
+
+def stage_key(session: Session, stage_id: str) -> str:
+    key = _stage_keys.get(stage_id)
+    if key is None:
+        stage = session.get(PipelineStage, stage_id)
+        assert stage is not None
+        key = _stage_keys[stage_id] = stage.key
+    return key
 
 
 def move_stage(session: Session, lead: Lead, stage_key: str, *, actor: str, at: datetime,
