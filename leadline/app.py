@@ -26,6 +26,11 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:
+        """Liveness and database reachability."""
+        from sqlalchemy import text
+
+        with app.state.runtime.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
         return {"status": "ok"}
 
     return app

@@ -18,7 +18,7 @@ class Settings(BaseSettings):
     data_key: str | None = Field(None, description="base64 of 32 random bytes; encrypts personal data")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
-    extractor: Literal["rules", "llm"] = "rules"
+    extractor: Literal["rules"] = "rules"  # a language-model backend is planned (separate issue)
     log_level: str = "INFO"
     demo_workspace: bool = Field(True, description="create a demo workspace when the database is empty")
 
