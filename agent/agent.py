@@ -68,8 +68,8 @@ class Agent:
         self.sessions = sessions
         self.backend = backend
         self.clock = clock or (lambda: datetime.now(UTC))
-        # Per workspace: (settings snapshot, skills, rubric); rebuilt when the settings change.
-        self._setup: dict[str, tuple[Any, list[Skill], Rubric]] = {}
+        # Per workspace: (settings snapshot, skills); rebuilt when the settings change.
+        self._setup: dict[str, tuple[Any, list[Skill]]] = {}
 
     # -- public -----------------------------------------------------------------------------
     def handle(self, msg: InboundMessage) -> Reply:
@@ -87,11 +87,10 @@ class Agent:
         snapshot = (workspace.settings or {}).copy()
         cached = self._setup.get(workspace.id)
         if cached is None or cached[0] != snapshot:
-            skills = build_skills(snapshot.get("skills"), snapshot.get("skill_config"))
-            rubric = load_rubric(snapshot.get("rubric", "bant"))
-            cached = (snapshot, skills, rubric)
+            cached = (snapshot, build_skills(snapshot.get("skills"), snapshot.get("skill_config")))
             self._setup[workspace.id] = cached
-        return cached[1], cached[2]
+        # Loaded every turn: cached per file version, so an edited rubric file applies at once.
+        return cached[1], load_rubric(snapshot.get("rubric", "bant"))
 
     # -- the turn ---------------------------------------------------------------------------
     def _seen(self, msg: InboundMessage) -> bool:

@@ -150,6 +150,8 @@ def workspace_create(
     from storage.workspaces import create_workspace
 
     _rubric(rubric)  # validate before creating anything
+    if Path(rubric).suffix in (".yaml", ".yml"):
+        rubric = str(Path(rubric).resolve())  # the service may run from another directory
     rt = _runtime()
     with unit_of_work(rt.sessions) as s:
         ws = create_workspace(s, name, settings={"rubric": rubric})

@@ -34,9 +34,9 @@ def _not_bool(value: Any) -> Any:
     return value
 
 
-Int = Annotated[int, BeforeValidator(_not_bool)]
-Number = Annotated[float, BeforeValidator(_not_bool)]
-Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+_Int = Annotated[int, BeforeValidator(_not_bool)]
+_Number = Annotated[float, BeforeValidator(_not_bool)]
+_Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 
 
 class _Strict(BaseModel):
@@ -46,7 +46,7 @@ class _Strict(BaseModel):
 class BudgetRule(_Strict):
     """Budget evidence with an amount is strong when the yearly upper end reaches the minimum."""
 
-    min_yearly_amount: Number = Field(
+    min_yearly_amount: _Number = Field(
         ge=0, description="yearly amount (any currency at par) at or above which budget is strong"
     )
 
@@ -54,8 +54,8 @@ class BudgetRule(_Strict):
 class TimingRule(_Strict):
     """Timing evidence with a date: strong within the first window, weak within the second."""
 
-    strong_within_days: Int = Field(90, ge=1, description="a deadline within this many days is strong")
-    weak_within_days: Int = Field(
+    strong_within_days: _Int = Field(90, ge=1, description="a deadline within this many days is strong")
+    weak_within_days: _Int = Field(
         365, ge=1, description="a later deadline up to this many days is weak; beyond it, none"
     )
 
@@ -70,10 +70,10 @@ class TimingRule(_Strict):
 
 
 class Dimension(_Strict):
-    key: Id = Field(description="stable id used in scores and exports")
+    key: _Id = Field(description="stable id used in scores and exports")
     label: str = Field(description="name shown to people (dashboard, exports)")
     signal: Signal = Field(description="which extraction signal feeds this dimension")
-    weight: Int = Field(ge=0, le=100, description="points for a strong level")
+    weight: _Int = Field(ge=0, le=100, description="points for a strong level")
     question: str = Field(min_length=3, description="what the agent asks to learn this dimension")
     description: str = Field("", description="what a strong answer looks like; for people, not scoring")
     budget: BudgetRule | None = Field(None, description="amount rule; only for signal: budget")
@@ -81,22 +81,22 @@ class Dimension(_Strict):
 
 
 class Band(_Strict):
-    name: Id
-    min_score: Int = Field(ge=0, le=100, description="lowest score in this band")
+    name: _Id
+    min_score: _Int = Field(ge=0, le=100, description="lowest score in this band")
     meaning: str = Field("", description="what sales does with a lead in this band")
 
 
 class Rubric(_Strict):
-    name: Id = Field(description="id used by --rubric and stored with every score")
+    name: _Id = Field(description="id used by --rubric and stored with every score")
     title: str
     description: str = ""
     # Points of a level as a fraction of the dimension's weight (BANT: strong 25/25, weak 12/25).
-    level_factors: dict[Literal["strong", "weak"], Annotated[Number, Field(ge=0, le=1)]] = Field(
+    level_factors: dict[Literal["strong", "weak"], Annotated[_Number, Field(ge=0, le=1)]] = Field(
         default_factory=lambda: {"strong": 1.0, "weak": 0.48}
     )
     dimensions: list[Dimension] = Field(min_length=1)
     bands: list[Band] = Field(min_length=1)
-    hot_threshold: Int = Field(80, ge=0, le=100, description="score at which a lead is hot (R1)")
+    hot_threshold: _Int = Field(80, ge=0, le=100, description="score at which a lead is hot (R1)")
 
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo) -> Rubric:
@@ -243,16 +243,27 @@ def builtin_rubric_names() -> list[str]:
 
 def load_rubric(name_or_path: str | Path) -> Rubric:
     """Load a built-in rubric by name ("bant") or a rubric file by path."""
+    path = Path(name_or_path)
+    # A bare name ("bant") is a built-in, even if a file of that name sits in the working directory.
+    if path.suffix not in (".yaml", ".yml") and len(path.parts) == 1:
+        return builtin_rubric(str(name_or_path))
+    try:
+        st = path.stat()
+    except OSError as e:
+        raise RubricError(str(path), [f"cannot read the file: {e.strerror or e}"]) from None
+    return _rubric_file(str(path.resolve()), st.st_mtime_ns, st.st_size)
+
+
+@cache
+def _rubric_file(path: str, mtime_ns: int, size: int) -> Rubric:
+    """Parsed once per version of the file: an edited rubric applies from the next turn on."""
     from skills.rubric_files import parse_rubric_text
 
-    path = Path(name_or_path)
-    if path.suffix in (".yaml", ".yml") or path.exists():
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            raise RubricError(str(path), [f"cannot read the file: {e}"]) from None
-        return parse_rubric_text(text, str(path))
-    return builtin_rubric(str(name_or_path))
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise RubricError(path, [f"cannot read the file: {e}"]) from None
+    return parse_rubric_text(text, path)
 
 
 @cache

@@ -215,7 +215,8 @@ def _weight_sum_early(root: yaml.Node, data: dict[str, Any]) -> list[tuple[int, 
 # --- public API --------------------------------------------------------------------------------
 def rubric_problems(text: str, source: str = "rubric") -> list[str]:
     """Every problem of a rubric file as 'field (line N): why', in line order; empty when the
-    file is valid. `source` names the file in messages of callers; problems do not repeat it."""
+    file is valid. The lines do not name the file (callers prefix it); `source` is accepted for
+    symmetry with parse_rubric_text."""
     if not text.strip():
         return [f"(top level) (line 1): {_EMPTY}"]
     try:
