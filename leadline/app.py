@@ -7,6 +7,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from channels.widget import router as widget_router
+from leadline.api import api_router, install_problem_handlers
 from leadline.runtime import Runtime, build_runtime
 from leadline.settings import Settings, get_settings
 
@@ -23,6 +25,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             rt.close()
 
     app = FastAPI(title="Leadline", version="0.1.0", lifespan=lifespan)
+    install_problem_handlers(app)
+    app.include_router(api_router)
+    app.include_router(widget_router)  # `/`, `/widget.js`, `/chat/{public_key}`, `/widget/v1/…`
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

@@ -118,7 +118,7 @@ def serve(
     settings = get_settings()
     rt = _runtime()
     uvicorn.run(create_app(settings, rt), host=host or settings.host, port=port or settings.port,
-                log_level=settings.log_level.lower())
+                log_level=settings.log_level.lower(), timeout_graceful_shutdown=5)
 
 
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -145,7 +145,8 @@ def workspace_create(
     rubric: Annotated[str, typer.Option(help="built-in rubric name or rubric file")] = "bant",
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Create a workspace with the default pipeline stages."""
+    """Create a workspace with the default pipeline stages and an admin API key (shown only once)."""
+    from storage.api_keys import create_api_key
     from storage.db import unit_of_work
     from storage.workspaces import create_workspace
 
@@ -155,8 +156,14 @@ def workspace_create(
     rt = _runtime()
     with unit_of_work(rt.sessions) as s:
         ws = create_workspace(s, name, settings={"rubric": rubric})
-        out = {"workspace_id": ws.id, "public_key": ws.public_key}
-    typer.echo(json.dumps(out) if as_json else f"created workspace {out['workspace_id']} ({name})")
+        _, api_key = create_api_key(s, ws.id, name="admin (created with the workspace)", scopes=["admin"])
+        out = {"workspace_id": ws.id, "public_key": ws.public_key, "api_key": api_key}
+    if as_json:
+        typer.echo(json.dumps(out))
+        return
+    typer.echo(f"created workspace {out['workspace_id']} ({name})")
+    typer.echo(f"public key (for web forms and the widget): {out['public_key']}")
+    typer.echo(f"admin API key (shown only now; store it safely): {api_key}")
 
 
 @app.command()

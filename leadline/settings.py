@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     extractor: Literal["rules"] = "rules"  # a language-model backend is planned (separate issue)
     log_level: str = "INFO"
     demo_workspace: bool = Field(True, description="create a demo workspace when the database is empty")
+    capture_rate_per_minute: int = Field(30, ge=1, description="public capture requests per client IP per minute")
 
 
 @cache

@@ -272,3 +272,47 @@ class OutboxEvent(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column()
     __table_args__ = (Index("ix_outbox_due", "status", "available_at"),)
+
+
+# --- REST API (migration 0002) ------------------------------------------------------------------
+# Live-lead indexes for the API's keyset pagination (newest id first): the partial index skips
+# erased leads, and the trailing score column lets `score_min`/`score_max` be checked in the index
+# while it is walked in id order, so a deep page costs what the first one does.
+Index("ix_leads_live_ws_id", Lead.workspace_id, Lead.id, Lead.score,
+      sqlite_where=Lead.deleted_at.is_(None), postgresql_where=Lead.deleted_at.is_(None))
+Index("ix_leads_live_ws_stage_id", Lead.workspace_id, Lead.stage_id, Lead.id, Lead.score,
+      sqlite_where=Lead.deleted_at.is_(None), postgresql_where=Lead.deleted_at.is_(None))
+
+
+class ApiKey(Base):
+    """A bearer key for the REST API. Only its SHA-256 is stored (the key has 256 random bits, so a
+    fast hash is enough); the prefix lets people recognise a key without revealing it."""
+
+    __tablename__ = "api_keys"
+    id: Mapped[str] = _id("key")
+    workspace_id: Mapped[str] = _ws()
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(20))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[list[str]] = mapped_column(JSON, default=list)  # read | write | admin
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
+
+
+class IdempotencyKey(Base):
+    """A client's Idempotency-Key and the response it got, so a retried request is answered the
+    same way without running twice. `fingerprint` is a keyed hash of the request body."""
+
+    __tablename__ = "idempotency_keys"
+    id: Mapped[int] = _serial()
+    # No index of its own: the unique constraint below leads with workspace_id.
+    workspace_id: Mapped[str] = mapped_column(String(40), ForeignKey("workspaces.id", ondelete="CASCADE"))
+    scope: Mapped[str] = mapped_column(String(40))  # which endpoint the key belongs to
+    key: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    response: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    resource_id: Mapped[str | None] = mapped_column(String(40), index=True)  # erased with the lead
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    __table_args__ = (UniqueConstraint("workspace_id", "scope", "key", name="uq_idempotency_key"),)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from agent.extraction.base import (
+    ContactCandidate,
     ContactFields,
     Extraction,
     ExtractionBackend,
@@ -20,6 +21,19 @@ from agent.extraction.base import (
 )
 
 _SOURCE_RANK = {"profile": 0, "signature": 1, "chat": 2}
+_NOT_BUYING = frozenset({"vendor", "spam", "job_seeker", "student"})
+
+
+def _replaces(cand: ContactCandidate, rank: int, current: tuple[str, int] | None) -> bool:
+    """A contact field keeps its first value, unless the visitor corrects it, the first came only
+    from a channel profile, or the new one is the fuller form of the same name ("Dana" -> "Dana Whitfield")."""
+    if current is None or cand.correction:
+        return True
+    value, current_rank = current
+    if rank > current_rank and current_rank == 0:
+        return True
+    new, old = cand.value.lower().split(), value.lower().split()
+    return cand.field == "name" and rank > 0 and len(new) > len(old) and new[: len(old)] == old
 
 
 def combine(extractions: Sequence[MessageExtraction]) -> Extraction:
@@ -28,8 +42,7 @@ def combine(extractions: Sequence[MessageExtraction]) -> Extraction:
     for mx in extractions:
         for cand in mx.contact:
             rank = _SOURCE_RANK[cand.source]
-            current = contact.get(cand.field)
-            if current is None or cand.correction or (rank > current[1] and current[1] == 0):
+            if _replaces(cand, rank, contact.get(cand.field)):
                 contact[cand.field] = (cand.value, rank)
         out.intent_signals.extend(mx.intent)
         for kind in mx.non_buyer:
@@ -39,7 +52,11 @@ def combine(extractions: Sequence[MessageExtraction]) -> Extraction:
             out.evidence.setdefault(ev.signal, []).append(ev)
         out.injection = out.injection or mx.injection
     out.contact = ContactFields(**{f: v for f, (v, _) in contact.items()})
-    out.intent = bool(out.intent_signals) and not out.non_buyer
+    # Vendors, spammers, job seekers and students use buying words without buying; an existing
+    # customer's support request does not cancel a later upgrade or quote request (an expansion sale).
+    out.intent = bool(out.intent_signals) and not any(k in _NOT_BUYING for k in out.non_buyer)
+    if out.non_buyer and not out.intent:
+        out.evidence = {}  # a non-buyer's budget, title or deadline qualifies no sale
     out.last_affirmation = extractions[-1].affirmation if extractions else None
     for sig in Signal:
         out.evidence.setdefault(sig, [])

@@ -31,7 +31,7 @@ def count(runtime, model) -> int:  # type: ignore[no-untyped-def]
 
 
 def test_conversation_becomes_a_scored_lead(runtime, workspace_id: str) -> None:  # type: ignore[no-untyped-def]
-    r1 = say(runtime, workspace_id, "Hi, could we get a demo and pricing for the Business plan?")
+    r1 = say(runtime, workspace_id, "Hi, could you send pricing for the Business plan?")
     assert r1.lead_id is None and "email" in r1.text.lower()
     r2 = say(runtime, workspace_id, "Sure, it's maria.lopez@brightpath.io")
     assert r2.lead_id is not None and "lead.captured" in r2.events
