@@ -13,9 +13,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
-
 from agent.extraction.base import Extraction, ExtractionBackend
 from agent.replies import compose
 from agent.state import ConversationState
@@ -35,7 +32,7 @@ from skills.base import (
 from skills.registry import build_skills
 from skills.rubric import Rubric, load_rubric
 from storage import contacts, conversations, leads, outbox
-from storage.db import unit_of_work
+from storage.db import IntegrityError, Session, sessionmaker, unit_of_work
 from storage.models import Contact, Conversation, Lead, Workspace
 from storage.workspaces import get_active_workspace
 

@@ -11,6 +11,7 @@ from channels.widget import router as widget_router
 from leadline.api import api_router, install_problem_handlers
 from leadline.runtime import Runtime, build_runtime
 from leadline.settings import Settings, get_settings
+from storage.db import ping
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
@@ -32,10 +33,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:
         """Liveness and database reachability."""
-        from sqlalchemy import text
-
-        with app.state.runtime.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+        ping(app.state.runtime.engine)
         return {"status": "ok"}
 
     return app

@@ -5,13 +5,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
-
 from agent.agent import Agent
 from leadline.settings import Settings
 from storage import crypto, migrate
-from storage.db import make_engine, make_sessionmaker, unit_of_work
+from storage.db import Engine, Session, make_engine, make_sessionmaker, sessionmaker, unit_of_work
 from storage.models import Workspace
 from storage.workspaces import create_workspace, first_workspace
 

@@ -8,7 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+
+# Re-exported so layers above storage name these types without importing SQLAlchemy (DESIGN).
+__all__ = ["Engine", "IntegrityError", "Session", "make_engine", "make_sessionmaker", "ping", "sessionmaker",
+           "unit_of_work"]
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -50,3 +55,9 @@ def unit_of_work(sessions: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def ping(engine: Engine) -> None:
+    """Raise if the database cannot answer a trivial query (health checks)."""
+    with engine.connect() as conn:
+        conn.exec_driver_sql("SELECT 1")
