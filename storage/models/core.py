@@ -36,25 +36,25 @@ class Base(DeclarativeBase):
     }
 
 
-def _id(prefix: str) -> Any:
+def id_column(prefix: str) -> Any:
     return mapped_column(String(40), primary_key=True, default=lambda: new_id(prefix))
 
 
-def _serial() -> Any:
+def serial_column() -> Any:
     return mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
 
 
-def _ref(target: str) -> Any:
+def ref_column(target: str) -> Any:
     return mapped_column(String(40), ForeignKey(target, ondelete="CASCADE"), index=True)
 
 
-def _ws() -> Any:
+def workspace_column() -> Any:
     return mapped_column(String(40), ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
 
 
 class Workspace(Base):
     __tablename__ = "workspaces"
-    id: Mapped[str] = _id("ws")
+    id: Mapped[str] = id_column("ws")
     name: Mapped[str] = mapped_column(String(200))
     public_key: Mapped[str] = mapped_column(String(60), unique=True, default=lambda: new_id("pk"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -65,8 +65,8 @@ class Workspace(Base):
 
 class Contact(Base):
     __tablename__ = "contacts"
-    id: Mapped[str] = _id("ct")
-    workspace_id: Mapped[str] = _ws()
+    id: Mapped[str] = id_column("ct")
+    workspace_id: Mapped[str] = workspace_column()
     name: Mapped[str | None] = mapped_column(EncryptedText)
     email: Mapped[str | None] = mapped_column(EncryptedText)
     phone: Mapped[str | None] = mapped_column(EncryptedText)
@@ -90,8 +90,8 @@ class ChannelIdentity(Base):
 
     __tablename__ = "channel_identities"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    workspace_id: Mapped[str] = _ws()
-    contact_id: Mapped[str] = _ref("contacts.id")
+    workspace_id: Mapped[str] = workspace_column()
+    contact_id: Mapped[str] = ref_column("contacts.id")
     channel: Mapped[str] = mapped_column(String(20))
     external_id: Mapped[str] = mapped_column(EncryptedText)  # to reach the person again
     external_id_bidx: Mapped[str] = mapped_column(String(64))
@@ -101,9 +101,9 @@ class ChannelIdentity(Base):
 
 class Conversation(Base):
     __tablename__ = "conversations"
-    id: Mapped[str] = _id("cv")
-    workspace_id: Mapped[str] = _ws()
-    contact_id: Mapped[str] = _ref("contacts.id")
+    id: Mapped[str] = id_column("cv")
+    workspace_id: Mapped[str] = workspace_column()
+    contact_id: Mapped[str] = ref_column("contacts.id")
     channel: Mapped[str] = mapped_column(String(20))
     thread_ref: Mapped[str] = mapped_column(EncryptedText)  # the channel's thread id, to reply into it
     thread_key: Mapped[str] = mapped_column(String(64))  # its blind index, for look-ups
@@ -118,8 +118,8 @@ class Conversation(Base):
 
 class Message(Base):
     __tablename__ = "messages"
-    id: Mapped[int] = _serial()
-    workspace_id: Mapped[str] = _ws()
+    id: Mapped[int] = serial_column()
+    workspace_id: Mapped[str] = workspace_column()
     conversation_id: Mapped[str] = mapped_column(
         String(40), ForeignKey("conversations.id", ondelete="CASCADE"), index=True
     )
@@ -136,8 +136,8 @@ class Message(Base):
 
 class PipelineStage(Base):
     __tablename__ = "pipeline_stages"
-    id: Mapped[str] = _id("stg")
-    workspace_id: Mapped[str] = _ws()
+    id: Mapped[str] = id_column("stg")
+    workspace_id: Mapped[str] = workspace_column()
     key: Mapped[str] = mapped_column(String(40))
     name: Mapped[str] = mapped_column(String(100))
     position: Mapped[int] = mapped_column(Integer)
@@ -152,8 +152,8 @@ class PipelineStage(Base):
 
 class Lead(Base):
     __tablename__ = "leads"
-    id: Mapped[str] = _id("lead")
-    workspace_id: Mapped[str] = _ws()
+    id: Mapped[str] = id_column("lead")
+    workspace_id: Mapped[str] = workspace_column()
     contact_id: Mapped[str] = mapped_column(
         String(40), ForeignKey("contacts.id", ondelete="CASCADE"), unique=True
     )
@@ -183,9 +183,9 @@ class LeadScore(Base):
     """An immutable score calculation (SPEC S5): inserted, never updated."""
 
     __tablename__ = "lead_scores"
-    id: Mapped[int] = _serial()
-    workspace_id: Mapped[str] = _ws()
-    lead_id: Mapped[str] = _ref("leads.id")
+    id: Mapped[int] = serial_column()
+    workspace_id: Mapped[str] = workspace_column()
+    lead_id: Mapped[str] = ref_column("leads.id")
     rubric: Mapped[str] = mapped_column(String(60))
     score: Mapped[int] = mapped_column(Integer)
     band: Mapped[str] = mapped_column(String(20))
@@ -201,9 +201,9 @@ def _scores_are_immutable(*_: Any) -> None:
 
 class Activity(Base):
     __tablename__ = "activities"
-    id: Mapped[int] = _serial()
-    workspace_id: Mapped[str] = _ws()
-    lead_id: Mapped[str] = _ref("leads.id")
+    id: Mapped[int] = serial_column()
+    workspace_id: Mapped[str] = workspace_column()
+    lead_id: Mapped[str] = ref_column("leads.id")
     # stage_change | agent_action | system | call | email | meeting | note
     kind: Mapped[str] = mapped_column(String(20))
     summary: Mapped[str] = mapped_column(EncryptedText)
@@ -216,9 +216,9 @@ class Consent(Base):
     """A consent answer as given (SPEC G1): the wording shown, the answer, when and where."""
 
     __tablename__ = "consents"
-    id: Mapped[int] = _serial()
-    workspace_id: Mapped[str] = _ws()
-    contact_id: Mapped[str] = _ref("contacts.id")
+    id: Mapped[int] = serial_column()
+    workspace_id: Mapped[str] = workspace_column()
+    contact_id: Mapped[str] = ref_column("contacts.id")
     conversation_id: Mapped[str | None] = mapped_column(String(40))
     channel: Mapped[str] = mapped_column(String(20))
     granted: Mapped[bool] = mapped_column(Boolean)
@@ -230,9 +230,9 @@ class Booking(Base):
     """A demo slot booked by demo_scheduler; also the busy calendar for later offers."""
 
     __tablename__ = "bookings"
-    id: Mapped[str] = _id("bk")
-    workspace_id: Mapped[str] = _ws()
-    lead_id: Mapped[str] = _ref("leads.id")
+    id: Mapped[str] = id_column("bk")
+    workspace_id: Mapped[str] = workspace_column()
+    lead_id: Mapped[str] = ref_column("leads.id")
     start_at: Mapped[datetime] = mapped_column()
     end_at: Mapped[datetime] = mapped_column()
     timezone: Mapped[str] = mapped_column(String(60))
@@ -243,8 +243,8 @@ class Booking(Base):
 
 class AuditLog(Base):
     __tablename__ = "audit_log"
-    id: Mapped[int] = _serial()
-    workspace_id: Mapped[str] = _ws()
+    id: Mapped[int] = serial_column()
+    workspace_id: Mapped[str] = workspace_column()
     actor: Mapped[str] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(60))
     entity_type: Mapped[str] = mapped_column(String(30))
@@ -258,9 +258,9 @@ class OutboxEvent(Base):
     """Transactional outbox (DESIGN rule 2): written with the change, delivered by the worker."""
 
     __tablename__ = "outbox"
-    id: Mapped[int] = _serial()
+    id: Mapped[int] = serial_column()
     event_id: Mapped[str] = mapped_column(String(40), unique=True, default=lambda: new_id("evt"))
-    workspace_id: Mapped[str] = _ws()
+    workspace_id: Mapped[str] = workspace_column()
     event_type: Mapped[str] = mapped_column(String(60))
     payload: Mapped[Any] = mapped_column(EncryptedJSON)
     status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | delivered | dead
@@ -289,8 +289,8 @@ class ApiKey(Base):
     fast hash is enough); the prefix lets people recognise a key without revealing it."""
 
     __tablename__ = "api_keys"
-    id: Mapped[str] = _id("key")
-    workspace_id: Mapped[str] = _ws()
+    id: Mapped[str] = id_column("key")
+    workspace_id: Mapped[str] = workspace_column()
     name: Mapped[str] = mapped_column(String(100))
     prefix: Mapped[str] = mapped_column(String(20))
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -305,7 +305,7 @@ class IdempotencyKey(Base):
     same way without running twice. `fingerprint` is a keyed hash of the request body."""
 
     __tablename__ = "idempotency_keys"
-    id: Mapped[int] = _serial()
+    id: Mapped[int] = serial_column()
     # No index of its own: the unique constraint below leads with workspace_id.
     workspace_id: Mapped[str] = mapped_column(String(40), ForeignKey("workspaces.id", ondelete="CASCADE"))
     scope: Mapped[str] = mapped_column(String(40))  # which endpoint the key belongs to
