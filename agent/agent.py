@@ -33,6 +33,7 @@ from skills.registry import build_skills
 from skills.rubric import Rubric, load_rubric
 from storage import contacts, conversations, leads, outbox
 from storage.db import IntegrityError, Session, sessionmaker, unit_of_work
+from storage.ids import new_id
 from storage.models import Contact, Conversation, Lead, Workspace
 from storage.workspaces import get_active_workspace
 
@@ -133,9 +134,24 @@ class Agent:
         text, asked = self._compose(says, state, extraction)
         state.skill_memory.setdefault("_agent", {})["last_question"] = asked
         state.observe_agent(text)
-        conversations.add_message(session, conv, "agent", text, at=at)
+        # A reply sent through the outbox is found again by its event id when the provider's
+        # message id (for delivery statuses and threading) is known.
+        reply_event_id = new_id("evt") if msg.reply_route is not None else None
+        conversations.add_message(session, conv, "agent", text, at=at,
+                                  provider_message_id=f"pending:{reply_event_id}" if reply_event_id else None)
         conversations.save_state(conv, state.model_dump(mode="json"))
         self._write_events(turn)
+        if reply_event_id:
+            outbox.enqueue(session, ws.id, outbox.CHANNEL_REPLY, {
+                "type": outbox.CHANNEL_REPLY,
+                "workspace_id": ws.id,
+                "conversation_id": conv.id,
+                "channel": conv.channel,
+                "route": msg.reply_route,
+                "text": text,
+                "in_reply_to": msg.provider_message_id,
+                "occurred_at": at.isoformat(),
+            }, event_id=reply_event_id)
         lead = turn.lead
         return Reply(
             conversation_id=conv.id,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -33,6 +34,10 @@ class InboundMessage(BaseModel):
     provider_message_id: str | None = Field(default=None, max_length=500)
     sender_name: str | None = Field(default=None, max_length=200)
     received_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    # Set by adapters that answer through the outbox (WhatsApp, e-mail, Slack): where the reply goes
+    # (channel config id, recipient, thread headers). The agent then writes a `channel.reply` event
+    # in the turn's transaction, so a reply is neither lost nor sent for a turn that rolled back.
+    reply_route: dict[str, Any] | None = None
 
     @field_validator("text", mode="before")
     @classmethod

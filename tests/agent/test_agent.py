@@ -121,3 +121,17 @@ def test_corrupt_rubric_is_a_clear_error(runtime, workspace_id: str, tmp_path) -
     with pytest.raises(RubricError, match="dimensions"):
         say(runtime, workspace_id, "pricing?")
     assert count(runtime, Message) == 0
+
+
+def test_a_routed_reply_is_queued_in_the_turn(runtime, workspace_id: str) -> None:  # type: ignore[no-untyped-def]
+    route = {"config_id": "ch_1", "to": "15551234567"}
+    reply = runtime.agent.handle(InboundMessage(
+        workspace_id=workspace_id, channel="whatsapp", sender_id="15551234567", thread_id="15551234567",
+        text="Hi, what does it cost?", provider_message_id="wamid.A", received_at=AT, reply_route=route))
+    with runtime.sessions() as s:
+        (event,) = s.scalars(select(OutboxEvent).where(OutboxEvent.event_type == "channel.reply")).all()
+        assert event.payload["route"] == route and event.payload["text"] == reply.text
+        assert event.payload["in_reply_to"] == "wamid.A" and event.payload["channel"] == "whatsapp"
+        agent_msg = s.scalars(select(Message).where(Message.role == "agent")).one()
+        assert agent_msg.provider_message_id == f"pending:{event.event_id}" and agent_msg.text == reply.text
+    assert count(runtime, OutboxEvent) == 1  # a widget turn (no route) queues no reply
