@@ -22,6 +22,10 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     demo_workspace: bool = Field(True, description="create a demo workspace when the database is empty")
     capture_rate_per_minute: int = Field(30, ge=1, description="public capture requests per client IP per minute")
+    # One Slack app per deployment: its signing secret verifies Events API and interactivity requests
+    # before anything else is read; each Slack team's bot token is in its channel configuration.
+    slack_signing_secret: str | None = Field(None, description="the Slack app's signing secret")
+    slack_api_url: str = Field("https://slack.com/api/", description="Slack Web API base URL (ends with /)")
 
 
 @cache
