@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from agent.extraction.base import Extraction, ExtractionBackend
+from agent.participants import participants
 from agent.replies import compose
 from agent.state import ConversationState
 from agent.types import InboundMessage, Reply
@@ -22,20 +23,21 @@ from skills.base import (
     CaptureLead,
     ContactView,
     Decision,
+    HotLeadRule,
     LeadView,
     RecordConsent,
     RecordScore,
+    RouteHotLead,
     Say,
     Skill,
     SkillContext,
 )
 from skills.registry import build_skills
 from skills.rubric import Rubric, load_rubric
-from storage import contacts, conversations, leads, outbox
+from storage import contacts, conversations, lead_events, leads, outbox, routing
 from storage.db import IntegrityError, Session, sessionmaker, unit_of_work
 from storage.ids import new_id
 from storage.models import Contact, Conversation, Lead, Workspace
-from storage.workspaces import get_active_workspace
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -97,29 +99,23 @@ class Agent:
             return conversations.provider_message_seen(s, msg.workspace_id, msg.channel, msg.provider_message_id)
 
     def _handle(self, session: Session, msg: InboundMessage) -> Reply:
-        ws = get_active_workspace(session, msg.workspace_id)
+        rows = conversations.load_turn(session, msg.workspace_id, msg.channel, msg.thread_id, msg.sender_id)
+        ws = rows.workspace
         if msg.provider_message_id and conversations.provider_message_seen(
             session, ws.id, msg.channel, msg.provider_message_id
         ):
             return Reply(conversation_id="", text="", duplicate=True)
         skills, rubric = self.setup_for(ws)
         at = msg.received_at if msg.received_at.tzinfo else msg.received_at.replace(tzinfo=UTC)
-        contact = contacts.contact_for_identity(session, ws.id, msg.channel, msg.sender_id)
-        conv = conversations.conversation_for_thread(session, ws.id, contact.id, msg.channel, msg.thread_id)
-        if conv.contact_id != contact.id:  # the thread belongs to a contact this one was merged into
-            contact = session.get(Contact, conv.contact_id) or contact
-        conversations.add_message(session, conv, "visitor", msg.text, at=at,
-                                  provider_message_id=msg.provider_message_id)
+        who = participants(session, rows, msg)
+        conv, contact = who.conversation, who.contact
 
         state = ConversationState.model_validate(conv.state or {})
         extraction = state.observe_visitor(self.backend, msg.text, today=at.date(), channel=msg.channel,
                                            sender_name=msg.sender_name)
         turn = _Turn(session, ws, conv, contact, None, at, [])
         self._apply_contact(turn, extraction)
-        turn.lead = leads.lead_for_contact(session, turn.contact.id)
-        if turn.contact.email:
-            consent = contacts.latest_consent(session, turn.contact.id)
-            turn.consent = consent.granted if consent else None
+        turn.lead, turn.consent = who.lead_and_consent(session, turn.contact)
 
         says: list[tuple[str, Say]] = []
         last_question = state.skill_memory.get("_agent", {}).get("last_question")
@@ -137,8 +133,10 @@ class Agent:
         # A reply sent through the outbox is found again by its event id when the provider's
         # message id (for delivery statuses and threading) is known.
         reply_event_id = new_id("evt") if msg.reply_route is not None else None
-        conversations.add_message(session, conv, "agent", text, at=at,
-                                  provider_message_id=f"pending:{reply_event_id}" if reply_event_id else None)
+        conversations.add_messages(session, conv, at=at, messages=[
+            ("visitor", msg.text, msg.provider_message_id),
+            ("agent", text, f"pending:{reply_event_id}" if reply_event_id else None),
+        ])
         conversations.save_state(conv, state.model_dump(mode="json"))
         self._write_events(turn)
         if reply_event_id:
@@ -186,6 +184,7 @@ class Agent:
             memory=state.skill_memory.setdefault(skill_name, {}),
             busy=lambda start, end: leads.busy_intervals(session, ws_id, start, end),
             last_question=last_question,
+            hot_lead=HotLeadRule.from_settings(turn.workspace.settings),
         )
 
     def _apply_contact(self, turn: _Turn, extraction: Extraction) -> None:
@@ -222,9 +221,18 @@ class Agent:
                                breakdown=card.model_dump(mode="json")["dimensions"], reason="conversation", at=at)
         elif isinstance(decision, BookDemo):
             leads.book_demo(s, turn.lead, start=decision.start, end=decision.end, timezone=decision.timezone)
-            moved = leads.move_stage(s, turn.lead, "demo_booked", actor="agent", at=at, reason="demo booked")
-            if moved:
-                turn.events.append(("lead.stage_changed", {"from": moved[0], "to": moved[1]}))
+            # move_stage queues lead.stage_changed and lead.demo_booked (with the slot) itself.
+            leads.move_stage(s, turn.lead, "demo_booked", actor="agent", at=at, reason="demo booked",
+                             conversation_id=turn.conversation.id, data={
+                                 "start": decision.start.isoformat(), "end": decision.end.isoformat(),
+                                 "timezone": decision.timezone})
+        elif isinstance(decision, RouteHotLead):
+            if decision.hot:
+                routing.mark_hot(s, turn.lead, score=decision.score, threshold=decision.threshold,
+                                 tag=decision.tag, crm_flag=decision.crm_flag, at=at, actor="agent")
+            else:
+                routing.clear_hot(s, turn.lead, score=decision.score, threshold=decision.threshold, at=at,
+                                  actor="agent")
 
     def _compose(self, says: list[tuple[str, Say]], state: ConversationState,
                  extraction: Extraction) -> tuple[str, str | None]:
@@ -239,15 +247,10 @@ class Agent:
     def _write_events(self, turn: _Turn) -> None:
         lead = turn.lead
         for event_type, data in turn.events:
-            outbox.enqueue(turn.session, turn.workspace.id, event_type, {
-                "type": event_type,
-                "workspace_id": turn.workspace.id,
-                "lead_id": lead.id if lead else None,
-                "contact_id": turn.contact.id,
-                "conversation_id": turn.conversation.id,
-                "channel": turn.conversation.channel,
-                "occurred_at": turn.at.isoformat(),
-                "data": data,
-            })
+            outbox.enqueue(turn.session, turn.workspace.id, event_type, lead_events.envelope(
+                event_type, workspace_id=turn.workspace.id, lead_id=lead.id if lead else None,
+                contact_id=turn.contact.id, conversation_id=turn.conversation.id,
+                channel=turn.conversation.channel, at=turn.at, data=data,
+            ))
 
 

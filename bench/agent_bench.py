@@ -1,8 +1,11 @@
 """Agent benchmark: turn latency and throughput with the rule-based agent on SQLite, peak memory
-after many conversations, and `leadline qualify` on 1,000 conversations.
+after many conversations, `leadline qualify` on 1,000 conversations, and the slowest of a set of
+pathological 4,000-character messages (thousands of short lines, run-on text) through one turn.
 
 usage: python bench/agent_bench.py [--conversations 10000] [--qualify 1000]
-The last line printed is a JSON object with every figure.
+The last line printed is a JSON object with every figure. Wall-clock figures depend on what else
+runs on the machine, so the CPU time the turns took (`turns_per_cpu_s`) and the load average are
+reported beside them.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -21,8 +25,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from agent.types import InboundMessage
-from leadline.runtime import build_runtime
+from agent.types import MAX_MESSAGE_CHARS, InboundMessage
+from leadline.runtime import Runtime, build_runtime
 from leadline.settings import Settings
 from storage.db import unit_of_work
 from storage.workspaces import create_workspace
@@ -72,6 +76,7 @@ def bench_turns(n_conversations: int) -> dict[str, float]:
     at = datetime(2026, 11, 23, 15, tzinfo=UTC)
     latencies: list[float] = []
     rss_start = peak_rss_mb()
+    cpu_started = time.process_time()
     started = time.perf_counter()
     for i in range(n_conversations):
         who = f"visitor-{i}"
@@ -82,7 +87,10 @@ def bench_turns(n_conversations: int) -> dict[str, float]:
             rt.agent.handle(msg)
             latencies.append(time.perf_counter() - t0)
     elapsed = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
+    worst = bench_pathological(rt, ws_id, at)
     rt.close()
+    shutil.rmtree(tmp, ignore_errors=True)
     latencies.sort()
     return {
         "conversations": n_conversations,
@@ -90,9 +98,39 @@ def bench_turns(n_conversations: int) -> dict[str, float]:
         "turn_median_ms": round(statistics.median(latencies) * 1000, 3),
         "turn_p95_ms": round(latencies[int(len(latencies) * 0.95)] * 1000, 3),
         "turns_per_s": round(len(latencies) / elapsed, 1),
+        "turns_per_cpu_s": round(len(latencies) / cpu, 1),
         "peak_rss_mb_start": round(rss_start, 1),
         "peak_rss_mb": round(peak_rss_mb(), 1),
+        **worst,
     }
+
+
+def pathological_messages() -> dict[str, str]:
+    """Messages at the 4,000-character limit shaped to hit line-by-line and clause-by-clause scans."""
+    limit = MAX_MESSAGE_CHARS
+    shapes = {
+        "newlines": "Hi,\n" + "\n" * (limit - 10) + "Dana",
+        "short_lines": "\n".join(["ok", "Dana", "--", "Best,", "x"] * 800),
+        "contact_lines": "\n".join(f"a{i}@b{i}.io +1 415 555 {i:04d}" for i in range(200)),
+        "quoted_lines": "\n".join(["> On Mon, Dana wrote:", "> ok", ">"] * 300),
+        "run_on_dates": " ".join(["budget", "Q3", "next", "month"] * 1000),
+        "run_on_amounts": " ".join(["+1", "$5k", "budget", "by", "Q3"] * 800),
+    }
+    return {k: v[:limit] for k, v in shapes.items()}
+
+
+def bench_pathological(rt: Runtime, ws_id: str, at: datetime) -> dict[str, float]:
+    """The slowest pathological message, as a whole agent turn (extraction, skills, transaction)."""
+    times: dict[str, float] = {}
+    for name, text in pathological_messages().items():
+        who = f"pathological-{name}"
+        msg = InboundMessage(workspace_id=ws_id, channel="email", sender_id=who, thread_id=who, text=text,
+                             received_at=at)
+        t0 = time.perf_counter()
+        rt.agent.handle(msg)
+        times[name] = (time.perf_counter() - t0) * 1000
+    name = max(times, key=lambda k: times[k])
+    return {"worst_message_ms": round(times[name], 2), "worst_message": name}
 
 
 def bench_qualify(n: int) -> dict[str, float]:
@@ -109,6 +147,7 @@ def bench_qualify(n: int) -> dict[str, float]:
     out = subprocess.run([sys.executable, "-m", "leadline.cli", "qualify", str(path)], capture_output=True,
                          text=True, check=True)
     elapsed = time.perf_counter() - t0
+    shutil.rmtree(tmp, ignore_errors=True)
     assert len(out.stdout.splitlines()) == n
     return {"qualify_conversations": n, "qualify_s": round(elapsed, 2)}
 
@@ -120,9 +159,12 @@ def main() -> None:
     args = ap.parse_args()
     figures = bench_turns(args.conversations)
     print(f"turns: median {figures['turn_median_ms']} ms, p95 {figures['turn_p95_ms']} ms, "
-          f"{figures['turns_per_s']} turns/s, peak RSS {figures['peak_rss_mb']} MB", flush=True)
+          f"{figures['turns_per_s']} turns/s ({figures['turns_per_cpu_s']} per CPU second), "
+          f"peak RSS {figures['peak_rss_mb']} MB", flush=True)
+    print(f"worst pathological message: {figures['worst_message']}, {figures['worst_message_ms']} ms", flush=True)
     figures |= bench_qualify(args.qualify)
     print(f"qualify: {figures['qualify_conversations']} conversations in {figures['qualify_s']} s", flush=True)
+    figures["load_average_1m"] = round(os.getloadavg()[0], 2)
     print(json.dumps(figures))
 
 

@@ -119,7 +119,8 @@ async def _visit(request: Request, public_key: str) -> _Visit:
 
 def _load_workspace(request: Request, public_key: str) -> _Visit:
     with request.app.state.runtime.sessions() as s:
-        ws: Workspace | None = workspace_by_public_key(s, public_key)
+        # A NUL byte cannot be in a key, and PostgreSQL would refuse it in the query (a 500).
+        ws: Workspace | None = None if "\x00" in public_key else workspace_by_public_key(s, public_key)
         if ws is None or not ws.active:
             raise ProblemError(404, "Unknown workspace", f"no active workspace has the public key {public_key!r}")
         settings = dict(ws.settings or {})

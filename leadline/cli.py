@@ -117,8 +117,79 @@ def serve(
 
     settings = get_settings()
     rt = _runtime()
-    uvicorn.run(create_app(settings, rt), host=host or settings.host, port=port or settings.port,
+    web = create_app(settings, rt, worker=settings.worker_in_process)
+    uvicorn.run(web, host=host or settings.host, port=port or settings.port,
                 log_level=settings.log_level.lower(), timeout_graceful_shutdown=5)
+
+
+@app.command()
+def worker(
+    once: Annotated[bool, typer.Option("--once", help="process everything due now, then exit")] = False,
+) -> None:
+    """Run an outbox worker: deliveries, alerts, agent turns of queued messages, scheduled jobs.
+    Several may run at once against PostgreSQL. The schema must be migrated (`leadline db upgrade`)."""
+    import logging
+    import signal
+    import threading
+
+    from leadline.runtime import build_runtime
+    from leadline.settings import get_settings
+    from leadline.worker import Worker
+    from storage.crypto import CryptoError
+
+    settings = get_settings().model_copy(update={"demo_workspace": False})  # workers never seed data
+    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        rt = build_runtime(settings, migrate_db=False)
+    except CryptoError as e:
+        _fail(str(e))
+    w, stop = Worker(rt), threading.Event()
+
+    def _stop(*_: object) -> None:
+        stop.set()
+        w.wake.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    try:
+        handled = w.run(stop, until_idle=once)
+    finally:
+        w.close()
+        rt.close()
+    if once:
+        typer.echo(f"handled {handled} outbox events and deliveries")
+
+
+@app.command()
+def smtp(
+    host: Annotated[str | None, typer.Option(help="default LEADLINE_SMTP_LISTEN_HOST or 127.0.0.1")] = None,
+    port: Annotated[int | None, typer.Option(help="default LEADLINE_SMTP_LISTEN_PORT or 2525")] = None,
+) -> None:
+    """Run the inbound SMTP server of the e-mail channel: mail to a configured inbound address is
+    queued for the agent (the worker answers it); other recipients are refused with 550."""
+    import signal
+    import threading
+
+    from channels.email_smtp_server import start_server
+    from leadline.settings import get_settings
+
+    settings = get_settings()
+    rt = _runtime()
+    host, port = host or settings.smtp_listen_host, port or settings.smtp_listen_port
+    try:
+        controller = start_server(rt.sessions, host, port, max_bytes=settings.email_max_bytes)
+    except (OSError, RuntimeError) as e:
+        rt.close()
+        _fail(f"cannot listen on {host}:{port}: {e}")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    typer.echo(f"leadline smtp listening on {host}:{port}", err=True)
+    try:
+        stop.wait()
+    finally:
+        controller.stop()
+        rt.close()
 
 
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)

@@ -26,6 +26,38 @@ class Settings(BaseSettings):
     # before anything else is read; each Slack team's bot token is in its channel configuration.
     slack_signing_secret: str | None = Field(None, description="the Slack app's signing secret")
     slack_api_url: str = Field("https://slack.com/api/", description="Slack Web API base URL (ends with /)")
+    # One Meta app per deployment, like Slack: the app secret signs every WhatsApp delivery and must be
+    # known before the body is read (the phone number inside it is not trustworthy until verified);
+    # the verify token answers the subscription handshake, which names no phone number. Each number's
+    # access token is in its channel configuration.
+    whatsapp_app_secret: str | None = Field(None, description="the Meta app secret (X-Hub-Signature-256)")
+    whatsapp_verify_token: str | None = Field(None, description="the token of the webhook subscription handshake")
+    whatsapp_graph_url: str = Field("https://graph.facebook.com/v21.0", description="Graph API base URL")
+    # Outbound e-mail (notifications, nurture mail, e-mail channel replies); unset host = no e-mail.
+    smtp_host: str | None = Field(None, description="SMTP server for outbound e-mail")
+    smtp_port: int = Field(25, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = Field(False, description="upgrade the SMTP connection with STARTTLS")
+    smtp_from: str = Field("Leadline <leadline@localhost>", description="From address of outbound e-mail")
+    smtp_timeout_seconds: float = Field(10.0, gt=0)
+    # Inbound e-mail channel: the built-in SMTP server (`leadline smtp`) and the size limit it and the
+    # SendGrid/Mailgun webhooks enforce (552 / 413 above it).
+    smtp_listen_host: str = Field("127.0.0.1", description="address `leadline smtp` listens on")
+    smtp_listen_port: int = Field(2525, ge=1, le=65535, description="port `leadline smtp` listens on")
+    email_max_bytes: int = Field(10 * 1024 * 1024, ge=1024, description="largest inbound e-mail accepted")
+    public_url: str = Field("http://127.0.0.1:8000", description="base URL of links in alerts and e-mails")
+    # Outbox worker (in-process under `leadline serve`, or `leadline worker` processes).
+    worker_in_process: bool = Field(True, description="run the outbox worker inside `leadline serve`")
+    worker_lease_seconds: float = Field(60.0, gt=0, description="a claimed event returns after this long")
+    worker_batch_size: int = Field(100, ge=1, le=1000)
+    worker_concurrency: int = Field(16, ge=1, le=128, description="deliveries sent in parallel per worker")
+    worker_poll_seconds: float = Field(1.0, gt=0, description="idle polling interval")
+    worker_max_attempts: int = Field(10, ge=1, description="attempts before an event is dead-lettered")
+    worker_retry_base_seconds: float = Field(10.0, gt=0, description="first retry delay (doubles, jittered)")
+    worker_retry_max_seconds: float = Field(3600.0, gt=0)
+    webhook_timeout_seconds: float = Field(10.0, gt=0)
+    webhook_retry_hours: float = Field(24.0, gt=0, description="how long a failing webhook is retried")
 
 
 @cache

@@ -7,16 +7,19 @@ the turn's single transaction, and `emit()`ted events become outbox rows in that
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agent.extraction.base import Extraction
 from agent.types import Channel
 from skills.rubric import Rubric, ScoreCard
+
+log = logging.getLogger(__name__)
 
 
 # --- decisions ---------------------------------------------------------------------------------
@@ -45,7 +48,59 @@ class BookDemo(BaseModel):
     timezone: str
 
 
-Decision = CaptureLead | RecordConsent | RecordScore | BookDemo
+class RouteHotLead(BaseModel):
+    """The score crossed the hot-lead threshold (up: tag/flag as the rule says; down: undo them)."""
+
+    kind: Literal["route_hot_lead"] = "route_hot_lead"
+    hot: bool
+    score: int
+    threshold: int
+    tag: bool = False
+    crm_flag: bool = False
+
+
+Decision = CaptureLead | RecordConsent | RecordScore | BookDemo | RouteHotLead
+
+
+# --- per-workspace automation ------------------------------------------------------------------
+class HotLeadRule(BaseModel):
+    """Hot-lead routing (SPEC R1), workspace settings `automation.hot_lead`. When a lead's score
+    reaches the threshold: tag it `hot`, flag it for the CRM, alert Slack, offer a demo at once."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = Field(True, description="off: `lead.qualified` is still emitted, but no action is taken")
+    threshold: int | None = Field(
+        80, ge=0, le=100, description="score at which a lead is hot; null: the rubric's own hot_threshold"
+    )
+    tag_hot: bool = Field(True, description="add the tag `hot` to the lead")
+    crm_flag: bool = Field(True, description="push the lead to the CRM with the hot-lead flag")
+    slack_alert: bool = Field(True, description="announce the lead in the Slack channels subscribed to it")
+    offer_demo: bool = Field(True, description="demo_scheduler offers slots in the same reply")
+
+    def threshold_for(self, rubric: Rubric) -> int:
+        return rubric.hot_threshold if self.threshold is None else self.threshold
+
+    def routing(self) -> dict[str, bool]:
+        """The actions, as `lead.qualified` carries them for the worker (Slack reads `slack_alert`)."""
+        on = self.enabled
+        return {"slack_alert": on and self.slack_alert, "crm_flag": on and self.crm_flag,
+                "tag_hot": on and self.tag_hot, "offer_demo": on and self.offer_demo}
+
+    @classmethod
+    def from_settings(cls, settings: dict[str, Any] | None) -> HotLeadRule:
+        raw = ((settings or {}).get("automation") or {}).get("hot_lead")
+        if raw is None:
+            return DEFAULT_HOT_LEAD_RULE
+        try:
+            return cls.model_validate(raw)
+        except ValidationError:
+            # Settings are validated when written (API); a hand-edited bad value must not break turns.
+            log.warning("invalid automation.hot_lead settings ignored; using the defaults")
+            return DEFAULT_HOT_LEAD_RULE
+
+
+DEFAULT_HOT_LEAD_RULE = HotLeadRule()
 
 
 @dataclass
@@ -103,6 +158,8 @@ class SkillContext:
     busy: Callable[[datetime, datetime], list[tuple[datetime, datetime]]]
     # The question the agent asked in its previous reply, as "<skill name>:<key>", if any.
     last_question: str | None = None
+    # The workspace's hot-lead rule (SPEC R1); None: the rubric's threshold and no routing actions.
+    hot_lead: HotLeadRule | None = None
     _events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
     def emit(self, event_type: str, data: dict[str, Any] | None = None) -> None:

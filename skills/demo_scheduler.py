@@ -3,9 +3,11 @@
 When a lead asks for a demo (or becomes hot, R1) the skill offers a few concrete, spread-out
 slots from the workspace calendar, numbered, as a high-priority question. The next messages are
 read against that offer ("the second one", "tue 3pm", "la segunda"); a valid choice is re-checked
-against the calendar and becomes a `BookDemo` decision plus a `lead.demo_booked` event. The agent
-stores the booking and moves the lead to `demo_booked` (P2). With `calendly_url` set the skill
-only shares that link: the booking then arrives through Calendly's webhook.
+against the calendar and becomes a `BookDemo` decision. The agent stores the booking and moves the
+lead to `demo_booked` (P2), which queues `lead.demo_booked`. The workspace's hot-lead rule (R1,
+`ctx.hot_lead`) decides whether a lead reaching its threshold is offered slots at once. With
+`calendly_url` set the skill only shares that link: the booking then arrives through Calendly's
+webhook (leadline/calendly.py).
 
 Memory (this skill's `ctx.memory`, JSON only; times are UTC ISO strings):
   offered          [{"start", "end"}]  the slots of the pending offer, in the order shown
@@ -222,14 +224,20 @@ class DemoScheduler:
 
     def _band_triggers(self, ctx: SkillContext) -> bool:
         mem, bands = ctx.memory, set(self.config.offer_when_band)
-        if not bands or mem.get("auto_offered") or mem.get("opted_out") or ctx.lead is None:
+        rule = ctx.hot_lead
+        if rule is None:
+            hot, threshold = "hot" in bands, ctx.rubric.hot_threshold
+        else:  # the workspace's hot-lead rule decides the hot offer (SPEC R1); other bands stay
+            bands.discard("hot")
+            hot, threshold = rule.routing()["offer_demo"], rule.threshold_for(ctx.rubric)
+        if not (bands or hot) or mem.get("auto_offered") or mem.get("opted_out") or ctx.lead is None:
             return False
-        if ctx.lead.band in bands:
+        if ctx.lead.band in bands or (hot and (ctx.lead.score or 0) >= threshold):
             return True
-        # The stored band lags a turn behind the qualifier's new score; R1 wants the slot at once,
-        # so read the current band from the same rubric (scores are code, not opinion: rule 6).
+        # The stored score may lag a turn behind the qualifier's new one; R1 wants the slot at once,
+        # so read the current score from the same rubric (scores are code, not opinion: rule 6).
         card = ctx.rubric.evaluate(ctx.extraction)
-        return card.band in bands or ("hot" in bands and card.score >= ctx.rubric.hot_threshold)
+        return card.band in bands or (hot and card.score >= threshold)
 
     def _offer_was_shown(self, ctx: SkillContext, offered: list[Slot]) -> bool:
         if ctx.last_question is not None:
@@ -300,9 +308,8 @@ class DemoScheduler:
                 return self._offer(ctx, result, sorry, on=slot.start.astimezone(self.tz).date())
             return self._offer(ctx, result, sorry, others=True)
         tz_name = self.config.timezone
+        # The agent stores it and moves the lead, which queues `lead.demo_booked` with the slot (once).
         result.decisions.append(BookDemo(start=slot.start, end=slot.end, timezone=tz_name))
-        ctx.emit("lead.demo_booked", {"start": slot.start.isoformat(), "end": slot.end.isoformat(),
-                                      "timezone": tz_name})
         for k in ("offered", "offered_at", "offer_shown", "requested", "declined", "confirm"):
             mem.pop(k, None)
         mem["booked"] = {**slot.to_json(), "timezone": tz_name}

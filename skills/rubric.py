@@ -8,6 +8,8 @@ sum over dimensions of weight x level factor, so a language model never picks a 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -126,10 +128,17 @@ class Rubric(_Strict):
             return "none" if ev.within_days > rule.weak_within_days else "weak"
         return ev.grade
 
-    def evaluate(self, extraction: Extraction) -> ScoreCard:
+    def evaluate(self, extraction: Extraction, *, as_of: date | None = None,
+                 said_on: Sequence[date] = ()) -> ScoreCard:
+        """Score the evidence. With `as_of` (a re-score), timing evidence ages: a deadline said on
+        `said_on[message_index]` is that many days nearer, so "next month" said 60 days ago has
+        passed and no longer counts as within the window (SPEC S6)."""
         results: dict[str, DimensionResult] = {}
         for dim in self.dimensions:
-            level, chosen = _pick(self, dim, extraction.evidence.get(dim.signal, []))
+            candidates = extraction.evidence.get(dim.signal, [])
+            if as_of is not None and dim.signal is Signal.timing:
+                candidates = [_aged(ev, as_of, said_on) for ev in candidates]
+            level, chosen = _pick(self, dim, candidates)
             factor = self.level_factors.get(level, 0.0) if level != "none" else 0.0
             results[dim.key] = DimensionResult(
                 key=dim.key,
@@ -193,6 +202,13 @@ def rubric_consistency(rubric: Rubric) -> list[tuple[Loc, str]]:
 
 
 _RANK = {"strong": 2, "weak": 1, "none": 0}
+
+
+def _aged(ev: Evidence, as_of: date, said_on: Sequence[date]) -> Evidence:
+    if ev.within_days is None or not 0 <= ev.message_index < len(said_on):
+        return ev
+    elapsed = (as_of - said_on[ev.message_index]).days
+    return ev.model_copy(update={"within_days": ev.within_days - elapsed}) if elapsed > 0 else ev
 
 
 def _pick(rubric: Rubric, dim: Dimension, candidates: list[Evidence]) -> tuple[Level, Evidence | None]:

@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from skills.base import RecordScore, Say, SkillContext, SkillResult
-from skills.rubric import ScoreCard
+from skills.base import HotLeadRule, RecordScore, RouteHotLead, Say, SkillContext, SkillResult
+from skills.rubric import Rubric, ScoreCard
+
+# Without a workspace rule (a bare SkillContext): the rubric's threshold, and no routing actions.
+RUBRIC_THRESHOLD_ONLY = HotLeadRule(enabled=False, threshold=None)
 
 
 class QualifierConfig(BaseModel):
@@ -22,6 +25,23 @@ class QualifierConfig(BaseModel):
 def _signature(card: ScoreCard) -> list[list[str | None]]:
     """What a score record is about: a new record is written whenever this changes."""
     return [[k, d.level, d.evidence] for k, d in sorted(card.dimensions.items())]
+
+
+def hot_lead_crossing(rule: HotLeadRule, rubric: Rubric, previous: int | None, score: int) -> RouteHotLead | None:
+    """The routing decision when a new score crosses the hot threshold (SPEC R1), either way; None
+    when it does not cross. Shared with the daily re-score, so both route alike."""
+    threshold = rule.threshold_for(rubric)
+    was_hot = previous is not None and previous >= threshold
+    if (score >= threshold) == was_hot:
+        return None
+    act = rule.routing()
+    return RouteHotLead(hot=not was_hot, score=score, threshold=threshold, tag=act["tag_hot"],
+                        crm_flag=act["crm_flag"])
+
+
+def qualified_data(rule: HotLeadRule, route: RouteHotLead, band: str) -> dict[str, Any]:
+    """`lead.qualified` event data; `routing` tells the worker which alerts the rule wants."""
+    return {"score": route.score, "band": band, "threshold": route.threshold, "routing": rule.routing()}
 
 
 class SdrLeadQualifier:
@@ -51,8 +71,11 @@ class SdrLeadQualifier:
             previous = ctx.lead.score
             if previous != card.score:
                 ctx.emit("lead.score_changed", {"from": previous, "to": card.score, "band": card.band})
-            if card.score >= ctx.rubric.hot_threshold > (previous or 0):
-                ctx.emit("lead.qualified", {"score": card.score, "band": card.band})
+            route = hot_lead_crossing(ctx.hot_lead or RUBRIC_THRESHOLD_ONLY, ctx.rubric, previous, card.score)
+            if route is not None:
+                result.decisions.append(route)
+                if route.hot:
+                    ctx.emit("lead.qualified", qualified_data(ctx.hot_lead or RUBRIC_THRESHOLD_ONLY, route, card.band))
 
         if not cfg.ask_questions or not ctx.extraction.intent or len(asked) >= cfg.max_questions:
             return result

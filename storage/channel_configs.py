@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from storage.models import ChannelConfig, Workspace
+from storage import outbox
+from storage.models import ChannelConfig, Message, OutboxEvent, Workspace
 
 
 def normalise_address(kind: str, address: str) -> str:
@@ -15,18 +17,28 @@ def normalise_address(kind: str, address: str) -> str:
     return address.lower() if kind == "email" else address
 
 
+# Built once with bind parameters: every webhook delivery looks its channel up (see storage.contacts).
+_ACTIVE_BY_ADDRESS = (
+    select(ChannelConfig)
+    .join(Workspace, Workspace.id == ChannelConfig.workspace_id)
+    .where(
+        ChannelConfig.kind == bindparam("kind"),
+        ChannelConfig.address == bindparam("address"),
+        ChannelConfig.active.is_(True),
+        Workspace.active.is_(True),
+    )
+)
+
+
 def find_active(session: Session, kind: str, address: str) -> ChannelConfig | None:
     """The active config inbound traffic for `address` belongs to, if its workspace is active."""
-    stmt = (
-        select(ChannelConfig)
-        .join(Workspace, Workspace.id == ChannelConfig.workspace_id)
-        .where(
-            ChannelConfig.kind == kind,
-            ChannelConfig.address == normalise_address(kind, address),
-            ChannelConfig.active.is_(True),
-            Workspace.active.is_(True),
-        )
-    )
+    return session.scalars(_ACTIVE_BY_ADDRESS, {"kind": kind, "address": normalise_address(kind, address)}).first()
+
+
+def config_by_address(session: Session, kind: str, address: str) -> ChannelConfig | None:
+    """Any config holding (kind, address), in any workspace: addresses are unique per kind."""
+    stmt = select(ChannelConfig).where(ChannelConfig.kind == kind,
+                                       ChannelConfig.address == normalise_address(kind, address))
     return session.scalars(stmt).first()
 
 
@@ -65,3 +77,47 @@ def add_config(
     session.add(config)
     session.flush()  # surfaces a duplicate address as IntegrityError here, not at commit
     return config
+
+
+def delete_config(session: Session, config: ChannelConfig) -> None:
+    session.delete(config)
+    session.flush()
+
+
+def enqueue_reply_once(session: Session, workspace_id: str, event_id: str, payload: dict[str, Any]) -> bool:
+    """Queue a `channel.reply` a channel adapter answers by itself (e.g. "I can't read images"),
+    keyed by a deterministic event id so a provider's redelivery does not send it twice."""
+    if session.scalar(select(OutboxEvent.id).where(OutboxEvent.event_id == event_id)) is not None:
+        return False
+    outbox.enqueue(session, workspace_id, outbox.CHANNEL_REPLY, payload, event_id=event_id)
+    return True
+
+
+# -- outbound message delivery statuses (provider status callbacks) ---------------------------------
+# A status only moves forward: callbacks may arrive out of order (`delivered` after `read`).
+STATUS_RANK = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}
+_OUTBOUND_BY_PROVIDER_ID = select(Message).where(
+    Message.workspace_id == bindparam("ws"),
+    Message.channel == bindparam("channel"),
+    Message.provider_message_id == bindparam("pid"),
+)
+
+
+def record_delivery_status(session: Session, workspace_id: str, channel: str, provider_message_id: str,
+                           status: str, at: datetime, error: str | None = None) -> bool:
+    """Record a provider's status on the message it sent; False when no such message is known."""
+    message = session.scalar(_OUTBOUND_BY_PROVIDER_ID, {"ws": workspace_id, "channel": channel,
+                                                        "pid": provider_message_id})
+    if message is None:
+        return False
+    if STATUS_RANK.get(status, 0) > STATUS_RANK.get(message.delivery_status or "", 0):
+        message.delivery_status, message.delivery_status_at = status, at
+        if error is not None:
+            message.delivery_error = error
+    return True
+
+
+def last_visitor_message_at(session: Session, conversation_id: str) -> datetime | None:
+    """When the visitor last wrote in a conversation (WhatsApp's 24-hour service window)."""
+    return session.scalar(select(func.max(Message.created_at)).where(
+        Message.conversation_id == conversation_id, Message.role == "visitor"))

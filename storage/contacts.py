@@ -53,8 +53,12 @@ def contact_for_identity(session: Session, workspace_id: str, channel: str, exte
     """The contact behind a channel identity, created on first contact."""
     key = identity_index(channel, external_id)
     contact = session.scalar(_CONTACT_BY_IDENTITY, {"ws": workspace_id, "channel": channel, "key": key})
-    if contact is not None:
-        return contact
+    return contact if contact is not None else new_contact_for_identity(session, workspace_id, channel, external_id)
+
+
+def new_contact_for_identity(session: Session, workspace_id: str, channel: str, external_id: str) -> Contact:
+    """A new contact with its first channel identity; the caller knows the identity is not stored yet."""
+    key = identity_index(channel, external_id)
     contact = Contact(id=new_id("ct"), workspace_id=workspace_id)
     session.add(contact)
     session.flush()  # rows without ORM relationships are not ordered by foreign key at flush
@@ -63,10 +67,12 @@ def contact_for_identity(session: Session, workspace_id: str, channel: str, exte
     return contact
 
 
+_CONTACT_BY_EMAIL = select(Contact).where(Contact.workspace_id == bindparam("ws"),
+                                          Contact.email_bidx == bindparam("key"))
+
+
 def contact_by_email(session: Session, workspace_id: str, email: str) -> Contact | None:
-    return session.scalar(
-        select(Contact).where(Contact.workspace_id == workspace_id, Contact.email_bidx == email_index(email))
-    )
+    return session.scalar(_CONTACT_BY_EMAIL, {"ws": workspace_id, "key": email_index(email)})
 
 
 def set_contact_fields(

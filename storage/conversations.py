@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from storage.contacts import identity_index
 from storage.ids import new_id
-from storage.models import Conversation, Message
+from storage.models import ChannelIdentity, Consent, Contact, Conversation, Lead, Message, Workspace
+from storage.workspaces import UnknownWorkspace
 
 _BY_THREAD = select(Conversation).where(
     Conversation.workspace_id == bindparam("ws"),
@@ -28,12 +31,73 @@ def conversation_for_thread(session: Session, workspace_id: str, contact_id: str
                             thread_id: str) -> Conversation:
     key = identity_index(f"thread:{channel}", thread_id)
     conv = session.scalar(_BY_THREAD, {"ws": workspace_id, "channel": channel, "key": key})
-    if conv is None:
-        conv = Conversation(id=new_id("cv"), workspace_id=workspace_id, contact_id=contact_id, channel=channel,
-                            thread_ref=thread_id, thread_key=key, state={})
-        session.add(conv)
-        session.flush()  # before its messages: there are no ORM relationships to order the inserts
+    return conv if conv is not None else new_conversation(session, workspace_id, contact_id, channel, thread_id)
+
+
+def new_conversation(session: Session, workspace_id: str, contact_id: str, channel: str,
+                     thread_id: str) -> Conversation:
+    """Start a conversation; the caller knows the thread has none yet."""
+    conv = Conversation(id=new_id("cv"), workspace_id=workspace_id, contact_id=contact_id, channel=channel,
+                        thread_ref=thread_id, thread_key=identity_index(f"thread:{channel}", thread_id), state={})
+    session.add(conv)
+    session.flush()  # before its messages: there are no ORM relationships to order the inserts
     return conv
+
+
+@dataclass(slots=True)
+class TurnRows:
+    """What a visitor's turn starts from, read in one statement (see `load_turn`)."""
+
+    workspace: Workspace
+    conversation: Conversation | None  # the thread's conversation, if it has one
+    contact: Contact | None  # the conversation's contact
+    lead: Lead | None  # that contact's lead (not deleted)
+    consent: bool | None  # that contact's latest consent answer
+    sender_contact_id: str | None  # the contact the sender's channel identity belongs to, if stored
+
+
+_SENDER = (
+    select(ChannelIdentity.contact_id)
+    .where(
+        ChannelIdentity.workspace_id == bindparam("ws"),
+        ChannelIdentity.channel == bindparam("channel"),
+        ChannelIdentity.external_id_bidx == bindparam("sender"),
+    )
+    .scalar_subquery()
+)
+_CONSENT = (
+    select(Consent.granted)
+    .where(Consent.contact_id == Conversation.contact_id)
+    .order_by(Consent.id.desc())
+    .limit(1)
+    .correlate(Conversation)
+    .scalar_subquery()
+)
+_TURN = (
+    select(Workspace, Conversation, Contact, Lead, _SENDER, _CONSENT)
+    .outerjoin(Conversation, and_(Conversation.workspace_id == Workspace.id,
+                                  Conversation.channel == bindparam("channel"),
+                                  Conversation.thread_key == bindparam("key")))
+    .outerjoin(Contact, Contact.id == Conversation.contact_id)
+    .outerjoin(Lead, and_(Lead.contact_id == Contact.id, Lead.deleted_at.is_(None)))
+    .where(Workspace.id == bindparam("ws"))
+)
+
+
+def load_turn(session: Session, workspace_id: str, channel: str, thread_id: str, sender_id: str) -> TurnRows:
+    """The active workspace, the thread's conversation with its contact, lead and latest consent, and
+    whether the sender is known, in ONE round trip: a turn's reads are most of its statements.
+    Raises UnknownWorkspace like `get_active_workspace`."""
+    row = session.execute(_TURN, {
+        "ws": workspace_id,
+        "channel": channel,
+        "key": identity_index(f"thread:{channel}", thread_id),
+        "sender": identity_index(channel, sender_id),
+    }).one_or_none()
+    if row is None or not row[0].active:
+        raise UnknownWorkspace(workspace_id)
+    ws, conv, contact, lead, sender_contact_id, consent = row
+    return TurnRows(ws, conv, contact, lead, None if consent is None else bool(consent), sender_contact_id)
 
 
 def provider_message_seen(session: Session, workspace_id: str, channel: str, provider_message_id: str) -> bool:
@@ -48,6 +112,19 @@ def add_message(session: Session, conv: Conversation, role: str, text: str, *, a
     session.add(msg)
     conv.last_message_at = at
     return msg
+
+
+def add_messages(session: Session, conv: Conversation, messages: Sequence[tuple[str, str, str | None]], *,
+                 at: datetime) -> None:
+    """Several (role, text, provider message id) of one conversation in one executemany, ids in the
+    given order: an agent turn's visitor message and reply, without unit-of-work bookkeeping for
+    rows it never reads back. A provider id seen before raises IntegrityError here."""
+    session.execute(insert(Message.__table__), [
+        {"workspace_id": conv.workspace_id, "conversation_id": conv.id, "role": role, "channel": conv.channel,
+         "text": text, "provider_message_id": provider_message_id, "created_at": at}
+        for role, text, provider_message_id in messages
+    ])
+    conv.last_message_at = at
 
 
 def save_state(conv: Conversation, state: dict[str, Any]) -> None:

@@ -48,18 +48,7 @@ def redact(value: Any) -> Any:
 
 def erase_lead(session: Session, lead: Lead, *, at: datetime) -> dict[str, Any]:
     """Erase the lead's person; returns the CRM ids it had, so the CRM copies can be erased too."""
-    contact_ids = [lead.contact_id, *session.scalars(
-        select(Contact.id).where(Contact.merged_into_id == lead.contact_id)
-    )]
-    conversation_ids = select(Conversation.id).where(Conversation.contact_id.in_(contact_ids))
-    session.execute(delete(Message).where(Message.conversation_id.in_(conversation_ids)))
-    session.execute(delete(Conversation).where(Conversation.contact_id.in_(contact_ids)))
-    session.execute(delete(ChannelIdentity).where(ChannelIdentity.contact_id.in_(contact_ids)))
-    session.execute(update(Consent).where(Consent.contact_id.in_(contact_ids)).values(text=ERASED))
-    session.execute(update(Contact).where(Contact.id.in_(contact_ids)).values(
-        name=None, email=None, phone=None, email_bidx=None, phone_bidx=None, company=None, title=None,
-        updated_at=at,
-    ))
+    contact_ids = erase_contact(session, lead.contact_id, at=at)
     _strip_score_quotes(session, lead.id)
     # Stage changes say only "from X to Y"; every other activity text may quote the person.
     session.execute(update(Activity).where(Activity.lead_id == lead.id, Activity.kind != "stage_change")
@@ -76,6 +65,23 @@ def erase_lead(session: Session, lead: Lead, *, at: datetime) -> dict[str, Any]:
     lead.deleted_at = at
     session.flush()
     return crm_ids
+
+
+def erase_contact(session: Session, contact_id: str, *, at: datetime) -> list[str]:
+    """Erase a person's contact data, and that of contacts merged into it: identities,
+    conversations with their messages, consent wording, contact fields (also for a contact that
+    never became a lead: retention, SPEC G2). Returns the contact ids erased."""
+    contact_ids = [contact_id, *session.scalars(select(Contact.id).where(Contact.merged_into_id == contact_id))]
+    conversation_ids = select(Conversation.id).where(Conversation.contact_id.in_(contact_ids))
+    session.execute(delete(Message).where(Message.conversation_id.in_(conversation_ids)))
+    session.execute(delete(Conversation).where(Conversation.contact_id.in_(contact_ids)))
+    session.execute(delete(ChannelIdentity).where(ChannelIdentity.contact_id.in_(contact_ids)))
+    session.execute(update(Consent).where(Consent.contact_id.in_(contact_ids)).values(text=ERASED))
+    session.execute(update(Contact).where(Contact.id.in_(contact_ids)).values(
+        name=None, email=None, phone=None, email_bidx=None, phone_bidx=None, company=None, title=None,
+        updated_at=at,
+    ))
+    return contact_ids
 
 
 def _strip_score_quotes(session: Session, lead_id: str) -> None:

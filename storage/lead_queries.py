@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, cast, exists, func, or_, select
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import ColumnElement, Row, Select, String, any_, bindparam, cast, exists, func, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Session
 
 from storage.contacts import email_index
@@ -38,6 +38,14 @@ def _has_tag(session: Session, tag: str) -> ColumnElement[bool]:
         return cast(Lead.tags, JSONB).contains([tag])
     each = func.json_each(Lead.tags).table_valued("value")
     return exists(select(1).select_from(each).where(each.c.value == tag))
+
+
+def _one_of(session: Session, column: Any, ids: Sequence[str]) -> ColumnElement[bool]:
+    """`column IN ids`; on PostgreSQL `= ANY(array)`: one parameter instead of hundreds, which the
+    driver and SQLAlchemy otherwise render and parse per query (a third of a 10,000-row export)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(ids), type_=ARRAY(String)))
+    return column.in_(ids)
 
 
 def _like_escape(text: str) -> str:
@@ -70,16 +78,37 @@ def _conditions(session: Session, workspace_id: str, f: LeadFilter) -> list[Colu
     return cond
 
 
-def list_leads(session: Session, workspace_id: str, f: LeadFilter, *, before_id: str | None,
-               limit: int) -> list[tuple[Lead, Contact]]:
-    """Newest first (ids are time-ordered); `before_id` is the last id of the previous page."""
-    stmt = select(Lead, Contact).join(Contact, Contact.id == Lead.contact_id).where(
+def list_leads_stmt(session: Session, workspace_id: str, f: LeadFilter, *, before_id: str | None,
+                    limit: int, columns: Sequence[Any] = (Lead, Contact)) -> Select[Any]:
+    """The statement `list_leads` runs (benchmarks EXPLAIN it)."""
+    stmt = select(*columns).join(Contact, Contact.id == Lead.contact_id).where(
         *_conditions(session, workspace_id, f)
     )
     if before_id is not None:
         stmt = stmt.where(Lead.id < before_id)
-    rows = session.execute(stmt.order_by(Lead.id.desc()).limit(limit))
+    return stmt.order_by(Lead.id.desc()).limit(limit)
+
+
+def list_leads(session: Session, workspace_id: str, f: LeadFilter, *, before_id: str | None,
+               limit: int) -> list[tuple[Lead, Contact]]:
+    """Newest first (ids are time-ordered); `before_id` is the last id of the previous page."""
+    rows = session.execute(list_leads_stmt(session, workspace_id, f, before_id=before_id, limit=limit))
     return [(lead, contact) for lead, contact in rows]
+
+
+# What a CSV export writes of a lead and its contact.
+EXPORT_COLUMNS = (Lead.id, Lead.contact_id, Contact.name, Contact.email, Contact.phone, Contact.company, Contact.title,
+                  Lead.score, Lead.band, Lead.stage_id, Lead.channel, Lead.source, Lead.tags, Lead.owner,
+                  Lead.deal_value_cents, Lead.captured_at, Lead.last_activity_at, Lead.crm_sync_status)
+ExportRow = Row[Any]  # attributes named as EXPORT_COLUMNS
+
+
+def list_export_rows(session: Session, workspace_id: str, f: LeadFilter, *, before_id: str | None,
+                     limit: int) -> list[ExportRow]:
+    """`list_leads` as plain rows of EXPORT_COLUMNS: building no ORM objects (nor decrypting notes)
+    makes a 10,000-row export several times cheaper."""
+    stmt = list_leads_stmt(session, workspace_id, f, before_id=before_id, limit=limit, columns=EXPORT_COLUMNS)
+    return list(session.execute(stmt))
 
 
 def lead_ids_from(session: Session, workspace_id: str, f: LeadFilter, *, before_id: str | None, offset: int,
@@ -138,7 +167,8 @@ def consents_for_contact(session: Session, contact_id: str) -> list[Consent]:
 def latest_scores(session: Session, lead_ids: Sequence[str]) -> dict[str, LeadScore]:
     if not lead_ids:
         return {}
-    newest = select(func.max(LeadScore.id)).where(LeadScore.lead_id.in_(lead_ids)).group_by(LeadScore.lead_id)
+    newest = (select(func.max(LeadScore.id)).where(_one_of(session, LeadScore.lead_id, lead_ids))
+              .group_by(LeadScore.lead_id))
     return {s.lead_id: s for s in session.scalars(select(LeadScore).where(LeadScore.id.in_(newest)))}
 
 
@@ -160,16 +190,17 @@ def conversation_digests(session: Session, contact_ids: Sequence[str]) -> dict[s
         select(Conversation.contact_id, func.count(Message.id), func.min(Message.created_at),
                func.max(Message.created_at))
         .join(Message, Message.conversation_id == Conversation.id)
-        .where(Conversation.contact_id.in_(contact_ids)).group_by(Conversation.contact_id)
+        .where(_one_of(session, Conversation.contact_id, contact_ids)).group_by(Conversation.contact_id)
     ).all()
     channels: dict[str, set[str]] = {}
     for contact_id, channel in session.execute(
-        select(Conversation.contact_id, Conversation.channel).where(Conversation.contact_id.in_(contact_ids))
+        select(Conversation.contact_id, Conversation.channel).where(
+            _one_of(session, Conversation.contact_id, contact_ids))
     ):
         channels.setdefault(contact_id, set()).add(channel)
     first_ids = (
         select(func.min(Message.id)).join(Conversation, Conversation.id == Message.conversation_id)
-        .where(Conversation.contact_id.in_(contact_ids), Message.role == "visitor")
+        .where(_one_of(session, Conversation.contact_id, contact_ids), Message.role == "visitor")
         .group_by(Conversation.contact_id)
     )
     opening: dict[str, str] = {

@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from storage.ids import new_id
+from storage.lead_events import enqueue_lead_event
 from storage.models import Activity, Booking, Lead, LeadScore, PipelineStage
 from storage.workspaces import stage_by_key
 
@@ -28,6 +29,8 @@ def create_lead(session: Session, workspace_id: str, contact_id: str, *, source:
     session.flush()  # before rows that reference it: there are no ORM relationships to order the inserts
     add_activity(session, lead, "agent_action", "Lead captured", actor=actor, at=at,
                  data={"source": source, "channel": channel})
+    if stage.auto_nurture:  # entering the first stage counts too (SPEC R3)
+        _nurture(session, lead, stage, at=at, conversation_id=None)
     return lead
 
 
@@ -78,9 +81,17 @@ def stage_key(session: Session, stage_id: str) -> str:
     return key
 
 
-def move_stage(session: Session, lead: Lead, stage_key: str, *, actor: str, at: datetime,
-               reason: str = "") -> tuple[str, str] | None:
-    """Move a lead and write the stage-change activity (SPEC P3); None when already there."""
+# Entering these stages is an event of its own (SPEC R2), besides `lead.stage_changed`.
+STAGE_ENTRY_EVENTS = {"demo_booked": "lead.demo_booked", "opportunity": "lead.opportunity"}
+
+
+def move_stage(session: Session, lead: Lead, stage_key: str, *, actor: str, at: datetime, reason: str = "",
+               conversation_id: str | None = None, data: dict[str, Any] | None = None) -> tuple[str, str] | None:
+    """Move a lead, write the stage-change activity (SPEC P3) and queue its events: always
+    `lead.stage_changed`; `lead.demo_booked` / `lead.opportunity` on entering those stages (with
+    `data`, e.g. the booked slot); `lead.nurture` on entering an auto-nurture stage (SPEC R3).
+    Every mover (API, bulk, agent, Calendly, jobs) comes through here, so each is written once.
+    None when the lead is already in that stage: nothing is written."""
     old = stage_of(session, lead)
     new = stage_by_key(session, lead.workspace_id, stage_key)
     if old.id == new.id:
@@ -89,7 +100,20 @@ def move_stage(session: Session, lead: Lead, stage_key: str, *, actor: str, at: 
     summary = f"Stage changed from {old.name} to {new.name}" + (f": {reason}" if reason else "")
     add_activity(session, lead, "stage_change", summary, actor=actor, at=at,
                  data={"from": old.key, "to": new.key})
+    change = {"from": old.key, "to": new.key, "actor": actor, **({"reason": reason} if reason else {})}
+    enqueue_lead_event(session, lead, "lead.stage_changed", at=at, conversation_id=conversation_id, data=change)
+    entry = STAGE_ENTRY_EVENTS.get(new.key)
+    if entry is not None:
+        enqueue_lead_event(session, lead, entry, at=at, conversation_id=conversation_id,
+                           data={**change, **(data or {})})
+    if new.auto_nurture:
+        _nurture(session, lead, new, at=at, conversation_id=conversation_id)
     return old.key, new.key
+
+
+def _nurture(session: Session, lead: Lead, stage: PipelineStage, *, at: datetime, conversation_id: str | None) -> None:
+    enqueue_lead_event(session, lead, "lead.nurture", at=at, conversation_id=conversation_id,
+                       data={"stage": stage.key, "stage_name": stage.name, "owner": lead.owner})
 
 
 def book_demo(session: Session, lead: Lead, *, start: datetime, end: datetime, timezone: str) -> Booking:
@@ -97,6 +121,15 @@ def book_demo(session: Session, lead: Lead, *, start: datetime, end: datetime, t
                       timezone=timezone)
     session.add(booking)
     return booking
+
+
+def cancel_booking(session: Session, lead: Lead, *, start: datetime) -> int:
+    """Free the lead's booked slot starting at `start` (a cancellation from the scheduling tool)."""
+    rows = session.scalars(select(Booking).where(Booking.lead_id == lead.id, Booking.start_at == start,
+                                                 Booking.status == "booked")).all()
+    for booking in rows:
+        booking.status = "canceled"
+    return len(rows)
 
 
 def busy_intervals(session: Session, workspace_id: str, start: datetime,

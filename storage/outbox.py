@@ -10,13 +10,16 @@ Two kinds of rows share the table:
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import bindparam, event, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from storage.ids import new_id
-from storage.models import OutboxEvent
+from storage.models import Delivery, Message, OutboxEvent
 
 INBOUND_MESSAGE = "inbound.message"
 CHANNEL_REPLY = "channel.reply"
@@ -57,4 +60,132 @@ def enqueue_inbound(session: Session, workspace_id: str, channel: str, provider_
     return session.execute(stmt).first() is not None
 
 
-__all__ = ["CHANNEL_REPLY", "INBOUND_MESSAGE", "enqueue", "enqueue_inbound", "inbound_event_id"]
+# -- the queue: claim with a lease, then complete, retry or dead-letter ------------------------------
+# Outbox events and deliveries are both queues with the same columns (status, attempts, available_at,
+# locked_until, locked_by, last_error, delivered_at), so one set of functions serves both.
+Queued = type[OutboxEvent] | type[Delivery]
+PENDING, DELIVERED, DEAD = "pending", "delivered", "dead"
+
+
+def claim(session: Session, model: Queued, worker_id: str, now: datetime, lease: timedelta, limit: int,
+          ids: Sequence[Any] | None = None) -> list[Any]:
+    """Lease up to `limit` due rows to `worker_id` and count the attempt. A row whose lease ran out
+    (its worker died) is due again. PostgreSQL: `FOR UPDATE SKIP LOCKED`, so concurrent workers take
+    disjoint rows without waiting; SQLite has one writer at a time, so the UPDATE is the claim."""
+    due = (select(model.id)
+           .where(model.status == PENDING, model.available_at <= now,
+                  or_(model.locked_until.is_(None), model.locked_until < now))
+           .order_by(model.available_at, model.id).limit(limit))
+    if ids is not None:
+        due = due.where(model.id.in_(list(ids)))
+    if session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    stmt = (update(model).where(model.id.in_(due.scalar_subquery()))
+            .values(locked_by=worker_id, locked_until=now + lease, attempts=model.attempts + 1)
+            .returning(model))
+    rows = list(session.scalars(stmt, execution_options={"synchronize_session": False}))
+    return sorted(rows, key=lambda r: (r.available_at, r.id))
+
+
+def finish(session: Session, model: Queued, worker_id: str, outcomes: Sequence[dict[str, Any]]) -> int:
+    """Record the outcome of leased rows in one statement per shape; returns how many rows changed.
+    Each outcome holds `id`, `status` and the columns to set (`available_at`, `last_error`, …).
+    Guarded by the lease holder, so a worker whose lease expired cannot overwrite a later attempt."""
+    table = model.__table__
+    changed = 0
+    shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for o in outcomes:
+        shapes.setdefault(tuple(sorted(k for k in o if k != "id")), []).append(o)
+    for keys, rows in shapes.items():
+        stmt = (update(table)
+                .where(table.c.id == bindparam("_id"), table.c.locked_by == bindparam("_worker"),
+                       table.c.status == PENDING)
+                .values(locked_by=None, locked_until=None, **{k: bindparam("_" + k) for k in keys}))
+        params = [{"_id": r["id"], "_worker": worker_id, **{"_" + k: r[k] for k in keys}} for r in rows]
+        result = session.execute(stmt, params)
+        changed += result.rowcount if result.rowcount and result.rowcount > 0 else 0
+    return changed
+
+
+def delivered(id_: Any, now: datetime, **extra: Any) -> dict[str, Any]:
+    return {"id": id_, "status": DELIVERED, "delivered_at": now, "last_error": None, **extra}
+
+
+def retry_at(id_: Any, when: datetime, error: str, **extra: Any) -> dict[str, Any]:
+    return {"id": id_, "status": PENDING, "available_at": when, "last_error": error[:2000], **extra}
+
+
+def dead(id_: Any, error: str, **extra: Any) -> dict[str, Any]:
+    return {"id": id_, "status": DEAD, "last_error": error[:2000], **extra}
+
+
+def replay(row: OutboxEvent | Delivery, now: datetime) -> None:
+    """Give a dead (or delivered) row a fresh set of attempts, due now; its last error stays until
+    an attempt succeeds."""
+    row.status, row.attempts, row.available_at = PENDING, 0, now
+    row.locked_until = row.locked_by = None
+    row.delivered_at = None
+
+
+def on_new_events(sessions: sessionmaker[Session], callback: Callable[[], None]) -> Callable[[], None]:
+    """Call `callback` after every commit that inserted outbox rows (to wake the in-process worker at
+    once instead of at its next poll). Returns a function that removes the hook."""
+
+    def after_flush(session: Session, _ctx: Any) -> None:
+        if any(isinstance(o, OutboxEvent) for o in session.new) or any(
+                isinstance(o, OutboxEvent | Delivery) and o.status == PENDING for o in session.dirty):  # a replay
+            session.info["outbox_new"] = True
+
+    def after_execute(state: Any) -> None:  # enqueue_inbound inserts with a Core statement, not a flush
+        if state.is_insert and getattr(state.statement, "table", None) is OutboxEvent.__table__:
+            state.session.info["outbox_new"] = True
+
+    def after_commit(session: Session) -> None:
+        if session.info.pop("outbox_new", False):
+            callback()
+
+    def after_rollback(session: Session) -> None:
+        session.info.pop("outbox_new", None)
+
+    hooks = (("after_flush", after_flush), ("do_orm_execute", after_execute), ("after_commit", after_commit),
+             ("after_soft_rollback", lambda s, _t: after_rollback(s)))
+    for name, fn in hooks:
+        event.listen(sessions, name, fn)
+
+    def remove() -> None:
+        for name, fn in hooks:
+            event.remove(sessions, name, fn)
+
+    return remove
+
+
+def resolve_pending_message(session: Session, workspace_id: str, event_id: str, provider_message_id: str) -> bool:
+    """After a `channel.reply` was sent: its agent message gets the provider's id in place of
+    `pending:<event_id>`, so delivery statuses and threading find it."""
+    result = session.execute(
+        update(Message).where(Message.workspace_id == workspace_id,
+                              Message.provider_message_id == f"pending:{event_id}")
+        .values(provider_message_id=provider_message_id),
+        execution_options={"synchronize_session": False})
+    return bool(result.rowcount)
+
+
+def get_event(session: Session, workspace_id: str, event_id: str) -> OutboxEvent | None:
+    event = session.scalar(select(OutboxEvent).where(OutboxEvent.event_id == event_id))
+    return event if event is not None and event.workspace_id == workspace_id else None
+
+
+def list_events(session: Session, workspace_id: str, *, status: str, limit: int = 50) -> list[OutboxEvent]:
+    stmt = (select(OutboxEvent).where(OutboxEvent.workspace_id == workspace_id, OutboxEvent.status == status)
+            .order_by(OutboxEvent.id.desc()).limit(limit))
+    return list(session.scalars(stmt))
+
+
+def events_by_id(session: Session, event_ids: Sequence[str]) -> dict[str, OutboxEvent]:
+    rows = session.scalars(select(OutboxEvent).where(OutboxEvent.event_id.in_(list(event_ids))))
+    return {e.event_id: e for e in rows}
+
+
+__all__ = ["CHANNEL_REPLY", "DEAD", "DELIVERED", "INBOUND_MESSAGE", "PENDING", "claim", "dead", "delivered",
+           "enqueue", "enqueue_inbound", "events_by_id", "finish", "get_event", "inbound_event_id", "list_events",
+           "on_new_events", "replay", "resolve_pending_message", "retry_at"]

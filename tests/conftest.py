@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, text
 from storage import crypto
 
 # Fake providers (tests/fakes/) are imported as `fakes.…` from any test directory.
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.append(str(Path(__file__).parent))
 
 TEST_KEY = base64.urlsafe_b64encode(b"k" * 32).decode()
 PG_ADMIN_URL = os.environ.get("LEADLINE_TEST_POSTGRES_URL")  # e.g. postgresql://u@127.0.0.1:5433/postgres

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from agent.extraction.base import (
     ContactCandidate,
     ContactFields,
+    Evidence,
     Extraction,
     ExtractionBackend,
     MessageContext,
@@ -66,10 +67,14 @@ def combine(extractions: Sequence[MessageExtraction]) -> Extraction:
 def extract_checked(backend: ExtractionBackend, text: str, context: MessageContext) -> MessageExtraction:
     """Run a backend on one message and keep only evidence quoted verbatim from that message."""
     mx = backend.extract_message(text, context)
-    kept = [
-        ev.model_copy(update={"message_index": context.index})
-        for ev in mx.evidence
-        if ev.quote.strip() and ev.quote in text
-    ]
+    kept: list[Evidence] = []
+    seen: set[tuple[object, ...]] = set()
+    for ev in mx.evidence:
+        # An exact repeat adds nothing to the rubric's choice, only size to the stored state (a run-on
+        # message can repeat one date or amount hundreds of times).
+        key = (ev.signal, ev.quote, ev.grade, ev.correction, ev.yearly_amount, ev.currency, ev.within_days)
+        if key not in seen and ev.quote.strip() and ev.quote in text:
+            seen.add(key)
+            kept.append(ev.model_copy(update={"message_index": context.index}))
     intents = [i for i in mx.intent if not i.quote or i.quote in text]
     return mx.model_copy(update={"message_index": context.index, "evidence": kept, "intent": intents})

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from leadline.api import analytics, capture, export, keys, leads, stages
+from leadline.api import (
+    analytics,
+    automation,
+    capture,
+    channels,
+    deliveries,
+    export,
+    keys,
+    leads,
+    stages,
+    subscriptions,
+)
 from leadline.api.problems import install_problem_handlers
 from leadline.api.schemas import ProblemOut
 
@@ -16,7 +27,7 @@ api_router = APIRouter(responses={
     422: {**_PROBLEM, "description": "invalid input; `errors` names each field"},
 })
 # export before leads: `/v1/leads/export.csv` must not be taken for a lead id.
-for module in (export, leads, capture, analytics, stages, keys):
+for module in (export, leads, capture, analytics, stages, keys, channels, automation, subscriptions, deliveries):
     api_router.include_router(module.router)
 
 __all__ = ["api_router", "install_problem_handlers"]

@@ -14,7 +14,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPBearer
 
 from leadline.api.deps import DB, utcnow
-from leadline.api.problems import Problem
+from leadline.api.problems import Problem, reject_nul_in_url
 from storage.api_keys import KEY_PREFIX, effective_scopes, key_by_plaintext
 from storage.workspaces import UnknownWorkspace, get_active_workspace
 
@@ -59,6 +59,7 @@ def _caller(request: Request, session: DB, _: Annotated[object, Depends(_bearer)
     except UnknownWorkspace:
         raise Problem(403, f"workspace {key.workspace_id} is inactive; its API keys cannot be used",
                       kind="forbidden") from None
+    reject_nul_in_url(request.scope["path"], request.scope.get("query_string", b""))  # every API route passes here
     now = utcnow()
     if key.last_used_at is None or now - key.last_used_at > _TOUCH_EVERY:
         key.last_used_at = now

@@ -18,8 +18,8 @@ from leadline.api.filters import decode_cursor, encode_cursor, lead_filter
 from leadline.api.views import stage_keys
 from skills.rubric import RubricError, load_rubric
 from storage import lead_queries
-from storage.lead_queries import ConversationDigest, LeadFilter
-from storage.models import Contact, Lead, LeadScore
+from storage.lead_queries import ConversationDigest, ExportRow, LeadFilter
+from storage.models import LeadScore
 from storage.sessions import Session, sessionmaker
 from storage.workspaces import get_active_workspace
 
@@ -35,6 +35,8 @@ def _cell(value: Any) -> str:
     """Text for a CSV cell; a value a spreadsheet would run as a formula is prefixed with a quote."""
     if value is None:
         return ""
+    if isinstance(value, int):  # a number is never a formula (and most cells are numbers or empty)
+        return str(value)
     text = str(value)
     if text[:1] in ("=", "@", "\t", "\r") or (text[:1] in "+-" and text and not _NUMBER_LIKE.match(text)):
         return "'" + text
@@ -69,12 +71,12 @@ def columns(dims: Sequence[str]) -> list[str]:
             "conversation_summary"]
 
 
-def _row(lead: Lead, contact: Contact, keys: dict[str, str], score: LeadScore | None,
-         digest: ConversationDigest | None, dims: Sequence[str]) -> list[str]:
+def _row(r: ExportRow, keys: dict[str, str], score: LeadScore | None, digest: ConversationDigest | None,
+         dims: Sequence[str]) -> list[str]:
     values: list[Any] = [
-        lead.id, contact.name, contact.email, contact.phone, contact.company, contact.title, lead.score, lead.band,
-        keys.get(lead.stage_id), lead.channel, lead.source, ";".join(lead.tags or []), lead.owner,
-        lead.deal_value_cents, lead.captured_at.isoformat(), lead.last_activity_at.isoformat(), lead.crm_sync_status,
+        r.id, r.name, r.email, r.phone, r.company, r.title, r.score, r.band, keys.get(r.stage_id), r.channel,
+        r.source, ";".join(r.tags or []), r.owner, r.deal_value_cents, r.captured_at.isoformat(),
+        r.last_activity_at.isoformat(), r.crm_sync_status,
     ]
     breakdown = (score.breakdown or {}) if score else {}
     for d in dims:
@@ -101,16 +103,15 @@ def _stream(sessions: sessionmaker[Session], workspace_id: str, f: LeadFilter, b
     with sessions() as s:  # its own read session: the request's has been committed and closed by now
         keys = stage_keys(s, workspace_id)
         while remaining > 0:
-            rows = lead_queries.list_leads(s, workspace_id, f, before_id=before, limit=min(BATCH, remaining))
+            rows = lead_queries.list_export_rows(s, workspace_id, f, before_id=before, limit=min(BATCH, remaining))
             if not rows:
                 break
-            scores = lead_queries.latest_scores(s, [ld.id for ld, _ in rows])
-            digests = lead_queries.conversation_digests(s, [c.id for _, c in rows])
-            for lead, contact in rows:
-                writer.writerow(_row(lead, contact, keys, scores.get(lead.id), digests.get(contact.id), dims))
+            scores = lead_queries.latest_scores(s, [r.id for r in rows])
+            digests = lead_queries.conversation_digests(s, [r.contact_id for r in rows])
+            writer.writerows(_row(r, keys, scores.get(r.id), digests.get(r.contact_id), dims) for r in rows)
             yield take()
             remaining -= len(rows)
-            before = rows[-1][0].id
+            before = rows[-1].id
             s.expunge_all()  # keep memory flat over 10,000 rows
             if len(rows) < BATCH:
                 break

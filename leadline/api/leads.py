@@ -56,13 +56,8 @@ def _changed(before: dict[str, object], after: dict[str, object]) -> tuple[dict[
 
 
 def _move(session: Session, lead: Lead, stage: str, caller: Caller) -> tuple[str, str] | None:
-    """Move through storage (which writes the stage-change activity) and queue the event with it."""
-    at = utcnow()
-    moved = move_stage(session, lead, stage, actor=caller.actor, at=at)
-    if moved:
-        lead_event(session, lead, "lead.stage_changed", at=at, actor=caller.actor,
-                   data={"from": moved[0], "to": moved[1]})
-    return moved
+    """Move through storage, which writes the stage-change activity and queues its events."""
+    return move_stage(session, lead, stage, actor=caller.actor, at=utcnow())
 
 
 @router.get("", response_model=LeadPage, summary="List leads")

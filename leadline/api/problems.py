@@ -40,6 +40,14 @@ def invalid(field: str, message: str, *, where: str = "body") -> Problem:
                    errors=[{"field": field, "in": where, "message": message}])
 
 
+def reject_nul_in_url(path: str, query_string: bytes) -> None:
+    """A NUL byte in a path or query value would reach PostgreSQL, which refuses it in text (a 500)."""
+    if "\x00" in path:
+        raise invalid("path", "contains a NUL byte", where="path")
+    if b"%00" in query_string or b"\x00" in query_string:
+        raise invalid("query", "contains a NUL byte", where="query")
+
+
 def problem_response(p: Problem) -> JSONResponse:
     body = {"type": p.type, "title": p.title, "status": p.status, "detail": p.detail, **p.extensions}
     return JSONResponse(body, status_code=p.status, headers=p.headers, media_type=MEDIA_TYPE)

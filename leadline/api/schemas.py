@@ -61,8 +61,23 @@ def _dedupe(tags: list[str]) -> list[str]:
 Tags = Annotated[list[Tag], Field(max_length=50), AfterValidator(_dedupe)]
 
 
+def _no_nul(value: Any) -> Any:
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("contains a NUL byte")
+    if isinstance(value, list | tuple | set | dict):
+        for item in value.values() if isinstance(value, dict) else value:
+            _no_nul(item)
+    return value
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*")
+    @classmethod
+    def _strings_without_nul(cls, value: Any) -> Any:
+        # No NUL byte in any string of a request body, ids included: PostgreSQL refuses them in text (a 500).
+        return _no_nul(value)
 
 
 # --- problems -----------------------------------------------------------------------------------
@@ -313,7 +328,7 @@ Color = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
 
 class StageCreate(Strict):
     key: StageKey
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    name: Name
     win_probability: Annotated[int, Field(ge=0, le=100)] = 0
     color: Color = "#64748b"
     auto_nurture: bool = False
@@ -323,7 +338,7 @@ class StageCreate(Strict):
 
 
 class StagePatch(Strict):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = None
+    name: Name | None = None
     win_probability: Annotated[int, Field(ge=0, le=100)] | None = None
     color: Color | None = None
     auto_nurture: bool | None = None
@@ -338,7 +353,7 @@ class StageOrder(Strict):
 
 # --- API keys -----------------------------------------------------------------------------------
 class ApiKeyCreate(Strict):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    name: Name
     scopes: list[Literal["read", "write", "admin"]] = Field(min_length=1)
 
 

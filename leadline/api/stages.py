@@ -9,7 +9,6 @@ from fastapi import APIRouter, Query, Response
 
 from leadline.api.auth import Admin, Caller, Reader
 from leadline.api.deps import DB, utcnow
-from leadline.api.events import lead_event
 from leadline.api.problems import Problem, invalid, not_found
 from leadline.api.schemas import StageCreate, StageOrder, StageOut, StagePatch
 from storage import stages as stage_store
@@ -125,9 +124,7 @@ def delete_stage(
     if target is not None:
         for lead in stage_store.live_leads_in_stage(session, stage):
             moved = move_stage(session, lead, target.key, actor=caller.actor, at=at, reason=f"stage {key} removed")
-            if moved:
-                lead_event(session, lead, "lead.stage_changed", at=at, actor=caller.actor,
-                           data={"from": moved[0], "to": moved[1]})
+            if moved:  # move_stage queued `lead.stage_changed` with the activity
                 audit(session, caller.workspace_id, caller.actor, "lead.update", "lead", lead.id,
                       before={"stage": moved[0]}, after={"stage": moved[1]})
     # Erased leads keep only anonymous counts; they follow to the target (or to "new").

@@ -28,6 +28,7 @@ from storage.models.core import (
     Workspace,
     utcnow,
 )
+from storage.models.delivery import Delivery, Subscription
 
 __all__ = [
     "Activity",
@@ -40,12 +41,14 @@ __all__ = [
     "Consent",
     "Contact",
     "Conversation",
+    "Delivery",
     "IdempotencyKey",
     "Lead",
     "LeadScore",
     "Message",
     "OutboxEvent",
     "PipelineStage",
+    "Subscription",
     "Workspace",
     "utcnow",
 ]

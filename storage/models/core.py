@@ -128,6 +128,10 @@ class Message(Base):
     text: Mapped[str] = mapped_column(EncryptedText)
     provider_message_id: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Outbound messages: the provider's delivery status callbacks (sent | delivered | read | failed).
+    delivery_status: Mapped[str | None] = mapped_column(String(20))
+    delivery_status_at: Mapped[datetime | None] = mapped_column()
+    delivery_error: Mapped[str | None] = mapped_column(Text)
     __table_args__ = (
         # A provider's redelivery of the same message id is a no-op (DESIGN rule 4).
         UniqueConstraint("workspace_id", "channel", "provider_message_id", name="uq_message_provider_id"),

@@ -25,6 +25,7 @@ class FakeSlack:
     token: str = "xoxb-test-token"
     calls: list[SlackCall] = field(default_factory=list)
     # Queued faults, consumed one per API call: ("ratelimited", retry_after) | ("error", code) | ("slow", s)
+    # | ("http", status)
     faults: list[tuple[str, Any]] = field(default_factory=list)
     channels: set[str] = field(default_factory=lambda: {"C0SALES", "C0LEADS", "#sales"})
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -94,6 +95,8 @@ class FakeSlack:
                 return Response(200, {"ok": False, "error": value})
             if kind == "slow":
                 return Response(200, {"ok": True}, delay=float(value))
+            if kind == "http":  # a bare HTTP failure from Slack's edge, e.g. ("http", 503)
+                return Response(int(value), "Service Unavailable")
         if token != self.token:
             return Response(200, {"ok": False, "error": "invalid_auth"})
         if method == "auth.test":

@@ -13,7 +13,7 @@ import pytest
 from pydantic import ValidationError
 
 from agent.extraction.base import Evidence, Extraction, IntentSignal, Signal
-from skills.base import BookDemo, ContactView, LeadView, Say, SkillContext, SkillResult
+from skills.base import BookDemo, ContactView, HotLeadRule, LeadView, Say, SkillContext, SkillResult
 from skills.demo_scheduler import DemoScheduler, DemoSchedulerConfig
 from skills.rubric import load_rubric
 
@@ -52,6 +52,7 @@ class Conversation:
     last_question: str | None = None
     previous_agent_text: str | None = None
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    hot_lead: HotLeadRule | None = None
 
     def turn(self, text: str, *, now: datetime = NOW, demo: bool = False,
              question_won_by: str | None = None) -> SkillResult:
@@ -64,7 +65,7 @@ class Conversation:
             extraction=Extraction(intent=bool(signals), intent_signals=signals, evidence=self.evidence),
             contact=ContactView("ct_1", "Jess Morgan", "jess@tally.io", None, "Tally", True),
             lead=self.lead, rubric=load_rubric("bant"), memory=self.memory, busy=self.calendar.busy,
-            last_question=self.last_question,
+            last_question=self.last_question, hot_lead=self.hot_lead,
         )
         result = self.skill.run(ctx)
         json.dumps(self.memory)  # the agent persists memory as JSON
@@ -142,6 +143,17 @@ def test_the_current_score_triggers_the_offer_before_the_stored_band_catches_up(
     assert offered_lines(conv.turn("we'd like it live next month"))
 
 
+def test_the_hot_lead_rule_decides_the_immediate_offer() -> None:
+    warm = LeadView("lead_1", "qualified", 65, "warm")
+    hot = LeadView("lead_1", "qualified", 86, "hot")
+    assert offered_lines(Conversation(scheduler(), lead=warm, hot_lead=HotLeadRule(threshold=60)).turn("ok"))
+    assert Conversation(scheduler(), lead=hot, hot_lead=HotLeadRule(offer_demo=False)).turn("ok").say == []
+    assert Conversation(scheduler(), lead=hot, hot_lead=HotLeadRule(enabled=False)).turn("ok").say == []
+    # Asking still gets slots whatever the rule says.
+    asked = Conversation(scheduler(), lead=hot, hot_lead=HotLeadRule(offer_demo=False))
+    assert offered_lines(asked.turn("can we book a demo?", demo=True))
+
+
 def test_warm_leads_are_not_offered_unless_configured() -> None:
     warm = LeadView("lead_1", "qualified", 65, "warm")
     assert Conversation(scheduler(), lead=warm).turn("ok").say == []
@@ -200,7 +212,8 @@ def test_a_valid_choice_books_the_demo_and_emits_the_event(answer: str, index: i
     assert isinstance(decision, BookDemo)
     assert decision.start.isoformat() == chosen["start"] and decision.end.isoformat() == chosen["end"]
     assert decision.timezone == TZ and decision.start.tzinfo is not None
-    assert conv.events == [("lead.demo_booked", {"start": chosen["start"], "end": chosen["end"], "timezone": TZ})]
+    # The booking's event comes from the agent's stage move (storage.leads.move_stage), not the skill.
+    assert conv.events == []
     assert "booked" in result.say[0].text and not result.say[0].question
     assert conv.memory["booked"]["start"] == chosen["start"] and "offered" not in conv.memory
     # The choice was re-checked against the calendar just before booking.

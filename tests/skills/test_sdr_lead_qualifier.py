@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from agent.extraction.base import Evidence, Extraction, IntentSignal, Signal
-from skills.base import ContactView, LeadView, RecordScore, SkillContext
+from skills.base import ContactView, HotLeadRule, LeadView, RecordScore, RouteHotLead, SkillContext
 from skills.rubric import load_rubric
 from skills.sdr_lead_qualifier import QualifierConfig, SdrLeadQualifier
 
@@ -54,10 +54,30 @@ def test_crossing_the_hot_threshold_emits_qualified_once() -> None:
     c = ctx(HOT, lead_score=50, memory=mem)
     r = skill.run(c)
     assert [d.card.score for d in r.decisions if isinstance(d, RecordScore)] == [100]
-    assert ("lead.qualified", {"score": 100, "band": "hot"}) in c._events
+    no_actions = {"slack_alert": False, "crm_flag": False, "tag_hot": False, "offer_demo": False}
+    assert ("lead.qualified", {"score": 100, "band": "hot", "threshold": 80, "routing": no_actions}) in c._events
     c2 = ctx([*HOT, ev(Signal.need, "also retention", grade="weak")], lead_score=100, memory=mem)
     skill.run(c2)
     assert "lead.qualified" not in [e for e, _ in c2._events]
+
+
+def test_the_workspace_rule_sets_threshold_and_actions() -> None:
+    rule = HotLeadRule(threshold=60, slack_alert=False)
+    c = ctx(HOT[:3], lead_score=10)  # 25 + 25 + 25 = 75: hot only by the rule's 60
+    c.hot_lead = rule
+    r = skill.run(c)
+    [route] = [d for d in r.decisions if isinstance(d, RouteHotLead)]
+    assert (route.hot, route.score, route.threshold, route.tag, route.crm_flag) == (True, 75, 60, True, True)
+    [(_, data)] = [e for e in c._events if e[0] == "lead.qualified"]
+    assert data["threshold"] == 60 and data["routing"]["slack_alert"] is False
+    # Falling back below the threshold undoes the routing; no lead.qualified for a drop.
+    down = ctx(HOT[:1], lead_score=75)
+    down.hot_lead = rule
+    [route] = [d for d in skill.run(down).decisions if isinstance(d, RouteHotLead)]
+    assert route.hot is False and "lead.qualified" not in [e for e, _ in down._events]
+    # Above 60 but below the rubric's 80: without the rule it is not hot.
+    plain = ctx(HOT[:3], lead_score=10)
+    assert not [d for d in skill.run(plain).decisions if isinstance(d, RouteHotLead)]
 
 
 def test_no_lead_no_record_but_still_asks() -> None:

@@ -104,6 +104,7 @@ class Amount:
     per_seat: bool
     bare: bool  # no currency and no multiplier: "around 800 a month"
     cap: bool  # "under $3,000", "up to 1k"
+    is_range: bool = False  # "between $12k and $20k", "25-30k"
 
     def yearly(self, seats: int | None) -> float | None:
         """The amount per year; None when it is per seat and the seat count is unknown."""
@@ -217,15 +218,24 @@ def _amount(norm: str, group: list[_Tok], limit: int) -> Amount:
     cap = bool(_CAP_BEFORE.search(norm, max(0, group[0].start - 20), group[0].start)) or bool(
         re.match(r"\s*(?:max|maximum|tops|at most|m[aá]ximo|no m[aá]ximo)\b", norm[unit_end:unit_end + 15], FLAGS)
     )
-    return Amount(group[0].start, unit_end, max(values), currency, period, seat, bare, cap)
+    return Amount(group[0].start, unit_end, max(values), currency, period, seat, bare, cap, len(group) > 1)
 
 
 def seat_count(norm: str, start: int, end: int, skip: tuple[int, int]) -> int | None:
     """A seat or user count in norm[start:end] ("for 40 seats", "x 25"), ignoring the amount itself."""
+    return first_seat_count(seat_counts(norm, start, end), skip)
+
+
+def seat_counts(norm: str, start: int, end: int) -> list[tuple[int, int]]:
+    """(position, count) of every plausible seat count in norm[start:end], for `first_seat_count`:
+    computed once per sentence, since a sentence can hold many amounts."""
+    out: list[tuple[int, int]] = []
     for m in _SEAT_COUNT.finditer(norm, start, end):
-        if skip[0] <= m.start() < skip[1]:
-            continue
         n = int(m.group(1) or m.group(2))
         if 0 < n < 100000:
-            return n
-    return None
+            out.append((m.start(), n))
+    return out
+
+
+def first_seat_count(counts: list[tuple[int, int]], skip: tuple[int, int]) -> int | None:
+    return next((n for pos, n in counts if not skip[0] <= pos < skip[1]), None)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from agent.extraction.base import Evidence, Signal
-from agent.extraction.rules.amounts import Amount, find_amounts, seat_count
+from agent.extraction.rules.amounts import Amount, find_amounts, first_seat_count, seat_counts
 from agent.extraction.rules.clauses import Doc
 from agent.extraction.rules.lexicon import FLAGS, IBERIAN, NEGATOR
 from agent.extraction.rules.questions import Asked
@@ -97,8 +97,11 @@ def budget_evidence(doc: Doc, asked: Asked) -> list[Evidence]:
     rejected: list[Evidence] = []
     used: set[int] = set()  # clauses that already gave budget evidence
     for si, sent in enumerate(doc.sentences):
+        seats: list[tuple[int, int]] | None = None
         for amount in find_amounts(doc.norm, sent.start, sent.end, iberian):
-            ev = _from_amount(doc, si, amount, asked)
+            if seats is None:
+                seats = seat_counts(doc.norm, sent.start, sent.end)
+            ev = _from_amount(doc, si, amount, asked, seats)
             if ev is not None:
                 (found if ev.yearly_amount is not None else rejected).append(ev)
                 if (ci := doc.clause_at(amount.start)) is not None:
@@ -113,10 +116,14 @@ def budget_evidence(doc: Doc, asked: Asked) -> list[Evidence]:
 def _is_budget_context(doc: Doc, si: int, amount: Amount, asked: Asked) -> bool:
     if si in doc.sentences_with(_CUE) or asked.budget or si in doc.sentences_with(CORRECTION):
         return True
+    # A price is quoted as one figure; a range the visitor states of their own accord ("somewhere between
+    # $12k and $20k a year") is what they are prepared to spend, whatever the agent asked before.
+    if amount.is_range and amount.period is not None and not amount.per_seat:
+        return True
     return bool(_ACCEPT_AFTER.match(doc.norm, amount.end))
 
 
-def _from_amount(doc: Doc, si: int, amount: Amount, asked: Asked) -> Evidence | None:
+def _from_amount(doc: Doc, si: int, amount: Amount, asked: Asked, seats: list[tuple[int, int]]) -> Evidence | None:
     if doc.is_blocked(amount.start, amount.end):
         return None
     ci = doc.clause_at(amount.start)
@@ -133,12 +140,14 @@ def _from_amount(doc: Doc, si: int, amount: Amount, asked: Asked) -> Evidence | 
         return None
     if _negated(doc, amount.start):
         return Evidence(signal=Signal.budget, quote=quote, grade="weak", correction=correction)
-    sent = doc.sentences[si]
-    yearly = amount.yearly(seat_count(doc.norm, sent.start, sent.end, (amount.start, amount.end)))
+    yearly = amount.yearly(first_seat_count(seats, (amount.start, amount.end)))
     if yearly is None:  # per seat with no seat count: a budget, but of unknown size
         return Evidence(signal=Signal.budget, quote=quote, grade="weak", correction=correction)
     return Evidence(signal=Signal.budget, quote=quote, grade="strong", yearly_amount=round(yearly, 2),
                     currency=amount.currency, correction=correction)
+
+
+_CAP_REACH = 300  # "more than" caps an amount from this close before it, in its clause
 
 
 def _negated(doc: Doc, pos: int) -> bool:
@@ -147,7 +156,7 @@ def _negated(doc: Doc, pos: int) -> bool:
         return False
     ci = doc.clause_at(pos)
     start = doc.clauses[ci].start if ci is not None else max(0, pos - 40)
-    return not _MORE_THAN.search(doc.norm, start, pos)
+    return not _MORE_THAN.search(doc.norm, max(start, pos - _CAP_REACH), pos)
 
 
 def _corrects(doc: Doc, si: int, pos: int) -> bool:

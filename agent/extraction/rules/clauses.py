@@ -12,6 +12,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import accumulate
 
 from agent.extraction.rules.lexicon import FLAGS, NEGATOR, NOT_A_NEGATION
 
@@ -24,6 +25,7 @@ _ABBREV = frozenset(re.findall(
     "jul aug sep sept oct nov dec mon tue wed thu fri sat sun p.a pa fig min max est aprox sr sra dra",
 ))
 _LAST_WORD = re.compile(r"([\w.]+)$")
+_NEXT_CHAR = re.compile(r"[ \t]*([^ \t])")
 _SENT_END = re.compile(r"\.{2,}|…+|[.!?]+(?=[\s\"')\]]|$)|[!?]+|\n+")
 _EMOJI = "\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0f\u200d"
 _CLAUSE_BREAK = re.compile(
@@ -89,9 +91,9 @@ def _is_boundary(norm: str, m: re.Match[str]) -> bool:
         # A hard-wrapped line continues when it ends mid-word and the next line starts lowercase.
         # (Signature lines are short, so only a long line can be a wrapped one.)
         line = norm[norm.rfind("\n", 0, m.start()) + 1: m.start()].rstrip(" \t")
-        after = norm[m.end():].lstrip(" \t")
-        return not (len(tok) == 1 and len(line) >= 40 and after and (line[-1].isalpha() or line[-1] == ",")
-                    and after[0].islower())
+        after = _NEXT_CHAR.match(norm, m.end())  # not a slice of the rest: this runs for every line break
+        return not (len(tok) == 1 and len(line) >= 40 and after is not None and (line[-1].isalpha() or line[-1] == ",")
+                    and after.group(1).islower())
     if tok == ".":
         word = _LAST_WORD.search(norm, max(0, m.start() - 30), m.start())
         if word:
@@ -115,16 +117,17 @@ def _sentence_spans(norm: str) -> list[tuple[int, int]]:
 class Doc:
     """A message split into sentences and clauses, with the spans rules must ignore (injections)."""
 
-    __slots__ = ("_cache", "_clause_starts", "_sentence_starts", "_starts", "blocked", "clauses", "norm",
-                 "sentences", "text")
+    __slots__ = ("_blocked", "_blocked_reach", "_blocked_starts", "_cache", "_clause_starts", "_quotes",
+                 "_sentence_starts", "_starts", "clauses", "norm", "sentences", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.norm = normalise(text)
         self.sentences: list[Sentence] = []
         self.clauses: list[Clause] = []
-        self.blocked: list[tuple[int, int]] = []
+        self.blocked = []
         self._cache: dict[int, set[int]] = {}
+        self._quotes: dict[tuple[int, int], str] = {}
         self._starts: dict[int, list[int]] = {}
         for s_start, s_end in _sentence_spans(self.norm):
             a, b = trim(self.norm, s_start, s_end)
@@ -170,8 +173,21 @@ class Doc:
         s = self.sentences[sentence]
         return "?" in self.norm[s.start:s.end + 3]
 
+    @property
+    def blocked(self) -> list[tuple[int, int]]:
+        """Spans rules must ignore (injections, quoted history)."""
+        return self._blocked
+
+    @blocked.setter
+    def blocked(self, spans: list[tuple[int, int]]) -> None:
+        self._blocked = sorted(spans)
+        self._blocked_starts = [a for a, _ in self._blocked]
+        self._blocked_reach = list(accumulate((b for _, b in self._blocked), max))  # furthest end so far
+
     def is_blocked(self, start: int, end: int) -> bool:
-        return any(a < end and start < b for a, b in self.blocked)
+        """Whether [start, end) overlaps a blocked span; a bisect, since every match asks."""
+        i = bisect_left(self._blocked_starts, end)  # the spans that start before `end`
+        return i > 0 and self._blocked_reach[i - 1] > start
 
     # --- matching -------------------------------------------------------------------------------
     def find(self, pattern: re.Pattern[str], start: int = 0, end: int | None = None) -> Iterator[re.Match[str]]:
@@ -214,12 +230,14 @@ class Doc:
     def clause_quote(self, first: int, last: int | None = None) -> str:
         """The original text of clauses first..last (inclusive), trimmed."""
         last = first if last is None else last
-        return self.quote(self.clauses[first].start, self.clauses[last].end)
+        got = self._quotes.get((first, last))
+        if got is None:  # many candidates in one long clause share its quote
+            got = self._quotes[(first, last)] = self.quote(self.clauses[first].start, self.clauses[last].end)
+        return got
 
     def negated_before(self, pos: int, words: int = 4) -> bool:
         """A negator among the few words before `pos` in the same clause ("not the decision maker")."""
         ci = self.clause_at(pos)
         start = self.clauses[ci].start if ci is not None else max(0, pos - 40)
-        window = self.norm[start:pos]
-        tail = " ".join(window.split()[-words:])
+        tail = " ".join(self.norm[start:pos].rsplit(None, words)[-words:])  # not split(): clauses can be long
         return bool(NEGATOR.search(tail)) and not NOT_A_NEGATION.search(tail)

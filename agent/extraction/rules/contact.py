@@ -9,6 +9,8 @@ title per message (the best-supported one, or the fuller form of it).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
+from functools import lru_cache
 
 from agent.extraction.base import ContactCandidate, ContactField, MessageContext
 from agent.extraction.rules.companies import find_companies
@@ -79,6 +81,7 @@ def _strip_quoted(text: str) -> str:
     return _QUOTED_LINE.sub("", text) if ">" in text else text
 
 
+@lru_cache(maxsize=256)  # the agent's questions come from a few templates
 def _asked(previous_agent_text: str | None) -> tuple[bool, bool]:
     """Did the agent's last message ask for the visitor's name, their company?"""
     if not previous_agent_text:
@@ -103,6 +106,7 @@ def _not_visitors(text: str, f: Found) -> bool:
 def _mark_corrections(text: str, values: list[Found], all_spans: list[tuple[int, int]]) -> None:
     """E-mail/phone: a value right after a correction cue ("sorry, it's ...", "actually use ..."), or
     right before one with nothing in between ("nina.p@x.io sorry, the other one is old"), is a fix."""
+    starts = sorted(s for s, _ in all_spans)
     for i, f in enumerate(values):
         lo = max(values[i - 1].end if i else 0, f.start - _CUE_WINDOW)
         if _CUE.search(text, lo, f.start):
@@ -110,7 +114,8 @@ def _mark_corrections(text: str, values: list[Found], all_spans: list[tuple[int,
             continue
         line_end = text.find("\n", f.end)
         hi = min(f.end + _CUE_WINDOW, len(text) if line_end < 0 else line_end)
-        nxt = min((s for s, _ in all_spans if s >= f.end), default=hi)
+        j = bisect_left(starts, f.end)
+        nxt = starts[j] if j < len(starts) else hi
         if i == len(values) - 1 and _CUE.search(text, f.end, min(hi, nxt)):
             f.correction = True
 
@@ -158,11 +163,12 @@ def _profile(sender_name: str | None) -> ContactCandidate | None:
     return ContactCandidate(field="name", value=cleaned, source="profile")
 
 
-def _agent_names(previous_agent_text: str | None) -> set[str]:
-    return {m.group(1).lower() for m in _AGENT_INTRO.finditer(previous_agent_text or "")}
+@lru_cache(maxsize=256)
+def _agent_names(previous_agent_text: str | None) -> frozenset[str]:
+    return frozenset(m.group(1).lower() for m in _AGENT_INTRO.finditer(previous_agent_text or ""))
 
 
-def _is_agent_name(f: Found, agent_names: set[str]) -> bool:
+def _is_agent_name(f: Found, agent_names: frozenset[str]) -> bool:
     """'Thanks, Ava' to an agent that introduced itself as Ava is not the visitor's name."""
     return f.field == "name" and f.priority < _STRONG_NAME and f.value.lower() in agent_names
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from agent.extraction.base import IntentKind
 from agent.extraction.rules.clauses import Doc
@@ -74,6 +75,7 @@ _OFFER_KINDS: list[tuple[IntentKind, re.Pattern[str]]] = [
 ]
 
 
+@lru_cache(maxsize=256)  # the agent's questions come from a few templates; Asked is immutable
 def what_was_asked(agent_text: str | None) -> Asked:
     if not agent_text:
         return NOTHING

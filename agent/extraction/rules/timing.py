@@ -70,27 +70,54 @@ class _Candidate:
     order: tuple[int, int, int]  # (uncertain or lower bound, weak cue, position): best first
 
 
+_LOWER_BOUND_REACH = 300  # a lower-bound cue ("not before", "until") sits this close before its date
+
+
+class _Clauses:
+    """Per-clause facts, computed once: a run-on clause can hold hundreds of dates."""
+
+    def __init__(self, doc: Doc) -> None:
+        self.doc = doc
+        self._excluded: dict[int, bool] = {}
+        self._decision: dict[int, bool] = {}
+
+    def excluded(self, ci: int) -> bool:
+        """Sales talk or the past: a date there is no buying timing."""
+        got = self._excluded.get(ci)
+        if got is None:
+            text = self.doc.clause_text(ci)
+            got = self._excluded[ci] = bool(_SALES_TALK.search(text) or PAST.search(text))
+        return got
+
+    def decision(self, ci: int) -> bool:
+        got = self._decision.get(ci)
+        if got is None:
+            got = self._decision[ci] = _DECISION.search(self.doc.clause_text(ci)) is not None
+        return got
+
+
 def timing_evidence(doc: Doc, asked: Asked, today: date) -> list[Evidence]:
     hits = [h for h in find_dates(doc.norm, today) if not doc.is_blocked(h.start, h.end)]
     uncertain_sentences = {doc.sentence_at(h.start) for h in hits if h.kind in ("uncertain", "fiscal")}
+    clauses = _Clauses(doc)
     found: list[_Candidate] = []
     for hit in hits:
-        cand = _candidate(doc, asked, hit, uncertain_sentences)
+        cand = _candidate(clauses, asked, hit, uncertain_sentences)
         if cand is not None:
             found.append(cand)
     found.sort(key=lambda c: c.order)
     return [c.evidence for c in found]
 
 
-def _candidate(doc: Doc, asked: Asked, hit: DateHit, uncertain_sentences: set[int | None]) -> _Candidate | None:
+def _candidate(clauses: _Clauses, asked: Asked, hit: DateHit,
+               uncertain_sentences: set[int | None]) -> _Candidate | None:
+    doc = clauses.doc
     ci, si = doc.clause_at(hit.start), doc.sentence_at(hit.start)
     if ci is None or si is None:
         return None
-    clause = doc.clauses[ci]
-    clause_text = doc.norm[clause.start:clause.end]
-    if _SALES_TALK.search(clause_text) or PAST.search(clause_text):
+    if clauses.excluded(ci):
         return None
-    decision = _DECISION.search(clause_text) is not None
+    decision = clauses.decision(ci)
     sentence_cue = si in doc.sentences_with(_DECISION) or si in doc.sentences_with(_FUTURE)
     if hit.kind == "weekday" and not (decision or asked.timing):
         return None  # "Tuesday" alone is a meeting day, not a buying date
@@ -101,7 +128,7 @@ def _candidate(doc: Doc, asked: Asked, hit: DateHit, uncertain_sentences: set[in
     lower = _lower_bound(doc, ci, hit)
     if lower or si in uncertain_sentences:
         days = None
-    first, last = _quote_span(doc, ci, decision)
+    first, last = _quote_span(clauses, ci, decision)
     evidence = Evidence(
         signal=Signal.timing,
         quote=doc.clause_quote(first, last),
@@ -118,7 +145,7 @@ def _lower_bound(doc: Doc, ci: int, hit: DateHit) -> bool:
     sent = doc.sentences[doc.clauses[ci].sentence]
     # The words since the previous clause, including the linking word that opened this one.
     start = doc.clauses[ci - 1].end if ci > sent.first else sent.start
-    window = doc.norm[start:hit.end]
+    window = doc.norm[max(start, hit.start - _LOWER_BOUND_REACH):hit.end]
     if _HAVE_UNTIL.search(window):
         return False
     if _LOWER_BOUND.search(window):
@@ -126,13 +153,14 @@ def _lower_bound(doc: Doc, ci: int, hit: DateHit) -> bool:
     return bool(NEGATOR.search(window)) and not NOT_A_NEGATION.search(window)
 
 
-def _quote_span(doc: Doc, ci: int, decision: bool) -> tuple[int, int]:
+def _quote_span(clauses: _Clauses, ci: int, decision: bool) -> tuple[int, int]:
     """The date's clause, joined to a neighbouring clause that says what happens then when it doesn't."""
     if decision:
         return ci, ci
+    doc = clauses.doc
     sent = doc.sentences[doc.clauses[ci].sentence]
-    if ci + 1 < sent.stop and _DECISION.search(doc.clause_text(ci + 1)):
+    if ci + 1 < sent.stop and clauses.decision(ci + 1):
         return ci, ci + 1
-    if ci - 1 >= sent.first and _DECISION.search(doc.clause_text(ci - 1)):
+    if ci - 1 >= sent.first and clauses.decision(ci - 1):
         return ci - 1, ci
     return ci, ci

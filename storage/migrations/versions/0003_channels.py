@@ -34,8 +34,15 @@ def upgrade() -> None:
         sa.UniqueConstraint("kind", "address", name="uq_channel_address"),
     )
     op.create_index("ix_channel_configs_workspace_id", "channel_configs", ["workspace_id"])
+    # Delivery statuses reported by the provider for outbound messages (WhatsApp status callbacks).
+    op.add_column("messages", sa.Column("delivery_status", sa.String(length=20), nullable=True))
+    op.add_column("messages", sa.Column("delivery_status_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("messages", sa.Column("delivery_error", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("messages") as batch:  # SQLite rebuilds the table to drop columns
+        for column in ("delivery_error", "delivery_status_at", "delivery_status"):
+            batch.drop_column(column)
     op.drop_index("ix_channel_configs_workspace_id", table_name="channel_configs")
     op.drop_table("channel_configs")

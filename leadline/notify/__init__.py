@@ -1,0 +1,1 @@
+"""Rendering and sending notifications for lead events: webhooks, Slack, e-mail."""

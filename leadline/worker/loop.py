@@ -1,0 +1,274 @@
+"""The worker loop. Each round: claim due outbox events (leased), run work events one by one, fan
+fact events out to deliveries (inserted already leased to this worker) and send those at once in
+parallel; then claim due deliveries (retries, and rows whose worker died) and send them. Every
+outcome is written guarded by the lease, so a worker that lost its lease changes nothing."""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from leadline.notify import facts as lead_facts
+from leadline.notify.errors import DeliveryError
+from leadline.notify.events import is_fact
+from leadline.runtime import Runtime
+from leadline.worker import backoff, fanout
+from leadline.worker.deliver import Job, send
+from leadline.worker.work import HANDLERS
+from storage import deliveries, outbox, subscriptions
+from storage.db import Session, unit_of_work
+from storage.models import Delivery, OutboxEvent, Subscription
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+SCHEDULER_EVERY = 30.0  # seconds between scheduled-job checks
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Worker:
+    def __init__(self, runtime: Runtime, *, worker_id: str | None = None, clock: Clock = _now,
+                 rng: Callable[[], float] = random.random) -> None:
+        self.rt, self.settings = runtime, runtime.settings
+        self.id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.clock, self.rng = clock, rng
+        self.lease = timedelta(seconds=self.settings.worker_lease_seconds)
+        self.http = httpx.Client(timeout=httpx.Timeout(self.settings.webhook_timeout_seconds),
+                                 limits=httpx.Limits(max_connections=self.settings.worker_concurrency * 2))
+        self.pool = ThreadPoolExecutor(self.settings.worker_concurrency, thread_name_prefix="leadline-send")
+        # One batch of sends is in flight while the next batch is claimed and fanned out.
+        self._finisher = ThreadPoolExecutor(1, thread_name_prefix="leadline-finish")
+        self._inflight: Future[None] | None = None
+        self.wake = threading.Event()
+        self._next_jobs = 0.0
+
+    def close(self) -> None:
+        self.flush()
+        self._finisher.shutdown(wait=True)
+        self.pool.shutdown(wait=True)
+        self.http.close()
+
+    def flush(self) -> None:
+        """Wait for the batch in flight, so everything sent so far is recorded."""
+        if self._inflight is not None:
+            inflight, self._inflight = self._inflight, None
+            try:
+                inflight.result()
+            except Exception:  # not recorded: the rows stay leased and come back when the lease ends
+                log.exception("worker %s: recording a batch of deliveries failed", self.id)
+
+    # -- the loop ------------------------------------------------------------------------------
+    def run(self, stop: threading.Event, *, until_idle: bool = False) -> int:
+        """Work until `stop` is set (or, with `until_idle`, until nothing is due); returns events handled."""
+        total = 0
+        while not stop.is_set():
+            self.run_jobs_if_due()
+            try:
+                done = self.run_once()
+            except Exception:  # the database went away, say: log, wait, try again
+                log.exception("worker %s: round failed", self.id)
+                done = 0
+            total += done
+            if done:
+                continue
+            self.flush()
+            if until_idle:
+                break
+            self.wake.wait(self.settings.worker_poll_seconds)
+            self.wake.clear()
+        self.flush()
+        return total
+
+    def run_once(self) -> int:
+        return self.process_outbox() + self.process_deliveries()
+
+    def run_jobs_if_due(self) -> None:
+        if time.monotonic() < self._next_jobs:
+            return
+        self._next_jobs = time.monotonic() + SCHEDULER_EVERY
+        try:
+            from leadline.automation.scheduler import run_due_jobs  # written alongside (issue 5, part 2)
+        except ImportError:
+            log.debug("scheduled jobs are not available yet (leadline.automation.scheduler)")
+            return
+        try:
+            ran = run_due_jobs(self.rt, self.clock())
+            if ran:
+                log.info("worker %s ran scheduled jobs %s", self.id, ran)
+        except Exception:
+            log.exception("scheduled jobs failed")
+
+    # -- outbox events ---------------------------------------------------------------------------
+    def process_outbox(self) -> int:
+        now = self.clock()
+        with unit_of_work(self.rt.sessions) as s:
+            events = outbox.claim(s, OutboxEvent, self.id, now, self.lease, self.settings.worker_batch_size)
+        if not events:
+            return 0
+        facts = [e for e in events if is_fact(e.event_type)]
+        for event in (e for e in events if not is_fact(e.event_type)):
+            self._work(event)
+        if facts:
+            self._fan_out(facts)
+        return len(events)
+
+    def _work(self, event: OutboxEvent) -> None:
+        handler = HANDLERS.get(event.event_type)
+        started = time.monotonic()
+        try:
+            if handler is None:
+                raise DeliveryError(f"no handler for outbox event type {event.event_type!r}", retryable=False)
+            handler(self.rt, event.event_id, event.payload or {})
+            outcome = outbox.delivered(event.id, self.clock())
+        except Exception as e:
+            outcome = self._failed(event.id, event.attempts, e, deadline=None)
+            log.warning("outbox %s %s attempt %d failed: %s", event.event_id, event.event_type, event.attempts,
+                        outcome["last_error"])
+        with unit_of_work(self.rt.sessions) as s:
+            outbox.finish(s, OutboxEvent, self.id, [outcome])
+        log.debug("outbox %s %s in %.0f ms", event.event_id, event.event_type, (time.monotonic() - started) * 1000)
+
+    def _fan_out(self, events: list[OutboxEvent]) -> None:
+        now = self.clock()
+        with unit_of_work(self.rt.sessions) as s:
+            subs = subscriptions.active_by_workspace(s, {e.workspace_id for e in events})
+            found = self._facts(s, events)
+            rows = [r for e in events for r in fanout.targets(e, subs[e.workspace_id], found.get(_lead_id(e)))]
+            made = deliveries.add_leased(s, rows, self.id, now, self.lease)
+            # Fanned out: the event itself is done; each delivery now retries on its own.
+            outbox.finish(s, OutboxEvent, self.id, [outbox.delivered(e.id, now) for e in events])
+            by_id = {sub.id: sub for ws_subs in subs.values() for sub in ws_subs}
+            by_event = {e.event_id: e for e in events}
+            jobs = [self._job(d, by_id.get(d.subscription_id or ""), by_event[d.event_id], found) for d in made]
+        self._send(jobs, {d.id: d.created_at for d in made})
+
+    # -- deliveries --------------------------------------------------------------------------------
+    def process_deliveries(self) -> int:
+        now = self.clock()
+        with unit_of_work(self.rt.sessions) as s:
+            claimed = outbox.claim(s, Delivery, self.id, now, self.lease, self.settings.worker_batch_size)
+            if not claimed:
+                return 0
+            events = outbox.events_by_id(s, [d.event_id for d in claimed])
+            found = self._facts(s, list(events.values()))
+            subs = {d.subscription_id: s.get(Subscription, d.subscription_id) for d in claimed if d.subscription_id}
+            jobs, gone = [], []
+            for d in claimed:
+                sub = subs.get(d.subscription_id) if d.subscription_id else None
+                if d.target.startswith("sub_") and (sub is None or not sub.active):
+                    gone.append(outbox.dead(d.id, "the subscription was deleted or deactivated"))
+                    continue
+                jobs.append(self._job(d, sub, events[d.event_id], found))
+            outbox.finish(s, Delivery, self.id, gone)
+        self._send(jobs, {d.id: d.created_at for d in claimed})
+        return len(claimed)
+
+    def _job(self, d: Delivery, sub: Subscription | None, event: OutboxEvent,
+             found: dict[str, lead_facts.LeadFacts]) -> Job:
+        return Job(delivery_id=d.id, attempt=d.attempts, kind=d.kind, target=d.target,
+                   subscription_id=d.subscription_id, sub_settings=dict(sub.settings or {}) if sub else {},
+                   sub_secrets=dict(sub.secrets or {}) if sub else {}, event_id=event.event_id,
+                   event_type=event.event_type, payload=event.payload or {}, lead=found.get(_lead_id(event)))
+
+    def _facts(self, s: Session, events: list[OutboxEvent]) -> dict[str, lead_facts.LeadFacts]:
+        keys = [(e.workspace_id, lid) for e in events if (lid := _lead_id(e))]
+        return lead_facts.load(s, self.settings.public_url, keys) if keys else {}
+
+    def _send(self, jobs: list[Job], created: dict[str, datetime]) -> None:
+        """Send in the background and return at once (after the previous batch is recorded), so the
+        next batch's database work overlaps these requests. The rows stay leased meanwhile."""
+        if not jobs:
+            return
+        self.flush()
+        self._inflight = self._finisher.submit(self._send_batch, jobs, created)
+
+    def _send_batch(self, jobs: list[Job], created: dict[str, datetime]) -> None:
+        window = timedelta(hours=self.settings.webhook_retry_hours)
+        outcomes = list(self.pool.map(lambda j: self._send_one(j, created[j.delivery_id] + window), jobs))
+        with unit_of_work(self.rt.sessions) as s:
+            outbox.finish(s, Delivery, self.id, outcomes)
+
+    def _send_one(self, job: Job, webhook_deadline: datetime) -> dict[str, Any]:
+        started = time.monotonic()
+        try:
+            code = send(self.settings, self.http, job)
+        except Exception as e:
+            latency = int((time.monotonic() - started) * 1000)
+            deadline = webhook_deadline if job.kind == "webhook" else None
+            outcome = self._failed(job.delivery_id, job.attempt, e, deadline=deadline)
+            log.warning("delivery %s (%s %s to %s) attempt %d: %s", job.delivery_id, job.event_type, job.kind,
+                        job.target, job.attempt, outcome["last_error"])
+            return {**outcome, "response_code": getattr(e, "status", None), "latency_ms": latency}
+        latency = int((time.monotonic() - started) * 1000)
+        return outbox.delivered(job.delivery_id, self.clock(), response_code=code, latency_ms=latency)
+
+    def _failed(self, row_id: Any, attempts: int, error: Exception, *, deadline: datetime | None) -> dict[str, Any]:
+        """Retry later, or dead-letter: a permanent error, the last attempt, or (webhooks) past the
+        retry window. Webhooks are bounded by time (24 h by default) instead of by attempts."""
+        message = str(error) or type(error).__name__
+        if not isinstance(error, DeliveryError):
+            message = f"{type(error).__name__}: {message}"
+        now = self.clock()
+        if getattr(error, "retryable", True) is False:
+            return outbox.dead(row_id, message)
+        if deadline is None and attempts >= self.settings.worker_max_attempts:
+            return outbox.dead(row_id, f"gave up after {attempts} attempts: {message}")
+        if deadline is not None and now >= deadline:
+            return outbox.dead(row_id, f"gave up after retrying for {self.settings.webhook_retry_hours:g} h: {message}")
+        wait = getattr(error, "retry_after", None)
+        if wait is None:
+            wait = backoff.delay(attempts, self.settings.worker_retry_base_seconds,
+                                 self.settings.worker_retry_max_seconds, self.rng)
+        when = now + timedelta(seconds=wait)
+        if deadline is not None:
+            when = min(when, deadline)
+        return outbox.retry_at(row_id, when, message)
+
+
+def _lead_id(event: OutboxEvent) -> str | None:
+    lead_id = (event.payload or {}).get("lead_id")
+    return lead_id if isinstance(lead_id, str) else None
+
+
+def drain(runtime: Runtime, *, clock: Clock = _now, worker_id: str | None = None) -> int:
+    """Process everything due now, synchronously (tests); returns how many rows were handled."""
+    worker = Worker(runtime, clock=clock, worker_id=worker_id)
+    try:
+        return worker.run(threading.Event(), until_idle=True)
+    finally:
+        worker.close()
+
+
+class InProcessWorker:
+    """The worker as a thread of `leadline serve`, woken as soon as a commit queues outbox rows."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.worker = Worker(runtime)
+        self._stop = threading.Event()
+        self._unhook = outbox.on_new_events(runtime.sessions, self.worker.wake.set)
+        self._thread = threading.Thread(target=self.worker.run, args=(self._stop,), name="leadline-worker",
+                                        daemon=True)
+
+    def start(self) -> InProcessWorker:
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self.worker.wake.set()
+        self._thread.join(timeout)
+        self._unhook()
+        self.worker.close()
