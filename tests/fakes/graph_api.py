@@ -11,7 +11,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from fakes.http_server import FakeServer, Request, Response
+from fakes.http_server import Request, Response, ServedFake
 
 VERSION = "v21.0"
 
@@ -30,28 +30,18 @@ def graph_error(status: int, code: int, message: str, details: str = "") -> Resp
 
 
 @dataclass
-class FakeGraph:
+class FakeGraph(ServedFake):
     tokens: dict[str, str] = field(default_factory=dict)  # phone_number_id -> the access token it accepts
     outside_window: set[str] = field(default_factory=set)  # wa_ids whose free text Meta refuses (131047)
     faults: list[Response] = field(default_factory=list)  # answered one per call before anything else
     calls: list[GraphCall] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _server: FakeServer | None = None
-
-    def __enter__(self) -> FakeGraph:
-        self._server = FakeServer(self._handle).start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        assert self._server is not None
-        self._server.stop()
 
     @property
     def url(self) -> str:
         """The Graph base URL including the version, as in LEADLINE_WHATSAPP_GRAPH_URL."""
-        assert self._server is not None
-        return f"{self._server.url}/{VERSION}"
+        return f"{self.base_url}/{VERSION}"
 
     def sent(self) -> list[GraphCall]:
         with self._lock:

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 
@@ -37,12 +37,16 @@ class Response:
 Handler = Callable[[Request], Response]
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # http.server's backlog of 5 refuses bursts of concurrent connections
+
+
 class FakeServer:
     """Serve `handler` in a background thread; `url` is the base address. Use as a context manager."""
 
     def __init__(self, handler: Handler) -> None:
         self._handler = handler
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._request_handler_class())
+        self._server = _Server(("127.0.0.1", 0), self._request_handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -104,3 +108,26 @@ class FakeServer:
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
 
         return _Handler
+
+
+class ServedFake:
+    """A fake provider that is served on 127.0.0.1 while used as a context manager; subclasses answer
+    requests in `_handle` and build their URLs on `base_url`."""
+
+    _server: FakeServer | None = None
+
+    def _handle(self, request: Request) -> Response:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self._server = FakeServer(self._handle).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._server is not None
+        self._server.stop()
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None, "use the fake as a context manager"
+        return self._server.url

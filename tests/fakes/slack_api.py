@@ -9,7 +9,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from fakes.http_server import FakeServer, Request, Response
+from fakes.http_server import Request, Response, ServedFake
 
 
 @dataclass
@@ -21,7 +21,7 @@ class SlackCall:
 
 
 @dataclass
-class FakeSlack:
+class FakeSlack(ServedFake):
     token: str = "xoxb-test-token"
     calls: list[SlackCall] = field(default_factory=list)
     # Queued faults, consumed one per API call: ("ratelimited", retry_after) | ("error", code) | ("slow", s)
@@ -30,22 +30,12 @@ class FakeSlack:
     channels: set[str] = field(default_factory=lambda: {"C0SALES", "C0LEADS", "#sales"})
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _server: FakeServer | None = None
     _arrived: threading.Condition = field(default_factory=threading.Condition)
 
     # -- lifecycle -------------------------------------------------------------------------------
-    def __enter__(self) -> FakeSlack:
-        self._server = FakeServer(self._handle).start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        assert self._server is not None
-        self._server.stop()
-
     @property
     def url(self) -> str:
-        assert self._server is not None
-        return self._server.url
+        return self.base_url
 
     @property
     def api_url(self) -> str:

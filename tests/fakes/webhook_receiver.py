@@ -12,11 +12,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from fakes.http_server import FakeServer, Request, Response
+from fakes.http_server import Request, Response, ServedFake
 
 
 @dataclass
-class WebhookReceiver:
+class WebhookReceiver(ServedFake):
     secret: str
     # Consumed one per request: ("status", 500) | ("slow", seconds) | ("ratelimited", retry_after)
     faults: list[tuple[str, Any]] = field(default_factory=list)
@@ -28,21 +28,10 @@ class WebhookReceiver:
     arrivals: list[float] = field(default_factory=list)  # unix time of each request
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _arrived: threading.Condition = field(default_factory=threading.Condition)
-    _server: FakeServer | None = None
-
-    def __enter__(self) -> WebhookReceiver:
-        self._server = FakeServer(self._handle).start()
-        self._server._server.socket.listen(128)  # http.server's backlog of 5 refuses bursts of connections
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        assert self._server is not None
-        self._server.stop()
 
     @property
     def url(self) -> str:
-        assert self._server is not None
-        return f"{self._server.url}/hooks/leadline"
+        return f"{self.base_url}/hooks/leadline"
 
     def wait_for(self, count: int, timeout: float = 10.0) -> dict[str, dict[str, Any]]:
         with self._arrived:
