@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,10 +34,52 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 
+        _serialise_writers(engine)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+_WRITE = re.compile(r"\s*(?:INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+_HOLDS_WRITE_LOCK = "leadline_holds_write_lock"
+
+
+def _serialise_writers(engine: Engine, wait_seconds: float = 30.0) -> None:
+    """SQLite has one writer at a time. Left to itself, a second writer thread waits in SQLite's busy
+    handler, which sleeps in steps of up to 100 ms; under concurrent requests that sleeping, not the
+    work, sets the pace. So writers of this engine queue on a lock instead, taken when a transaction's
+    first write starts (where SQLite would take its write lock) and released when it ends; reads
+    still run concurrently (WAL)."""
+    lock = threading.Lock()
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _take(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if conn.info.get(_HOLDS_WRITE_LOCK) or not _WRITE.match(statement):
+            return
+        if not lock.acquire(timeout=wait_seconds):
+            raise TimeoutError(f"waited {wait_seconds:.0f} s for the database's write lock")
+        conn.info[_HOLDS_WRITE_LOCK] = True
+
+    def _give(info: dict[str, Any]) -> None:
+        if info.pop(_HOLDS_WRITE_LOCK, False):
+            lock.release()
+
+    def _end(conn: Any, how: str) -> None:
+        # These events come just before SQLAlchemy's own COMMIT/ROLLBACK; end SQLite's transaction here so
+        # the next writer never meets SQLite's lock (the DBAPI call that follows is then a no-op).
+        if conn.info.get(_HOLDS_WRITE_LOCK):
+            try:
+                getattr(conn.connection.dbapi_connection, how)()
+            finally:
+                _give(conn.info)
+
+    event.listen(engine, "commit", lambda conn: _end(conn, "commit"))
+    event.listen(engine, "rollback", lambda conn: _end(conn, "rollback"))
+    # A connection returned to the pool (or dropped) mid-transaction is rolled back without the events above.
+    event.listen(engine, "reset", lambda _dbapi, record, *_: _give(record.info))
+    event.listen(engine, "invalidate", lambda _dbapi, record, *_: _give(record.info))
+    event.listen(engine, "close", lambda _dbapi, record: _give(record.info))
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
