@@ -185,6 +185,7 @@ class Agent:
             busy=lambda start, end: leads.busy_intervals(session, ws_id, start, end),
             last_question=last_question,
             hot_lead=HotLeadRule.from_settings(turn.workspace.settings),
+            said_on=state.said_on,
         )
 
     def _apply_contact(self, turn: _Turn, extraction: Extraction) -> None:

@@ -16,6 +16,8 @@ class ConversationState(BaseModel):
     extractions: list[MessageExtraction] = Field(default_factory=list)
     last_agent_text: str | None = None
     skill_memory: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    # The day each visitor message was said, by message index: timing evidence ages from it.
+    said_on: list[date] = Field(default_factory=list)
 
     @property
     def visitor_count(self) -> int:
@@ -39,6 +41,8 @@ class ConversationState(BaseModel):
             sender_name=sender_name,
         )
         self.extractions.append(extract_checked(backend, text, ctx))
+        # States stored before `said_on` existed lack earlier days; they count as said today.
+        self.said_on.extend([today] * (len(self.extractions) - len(self.said_on)))
         return combine(self.extractions)
 
     def observe_agent(self, text: str) -> None:

@@ -8,9 +8,9 @@ the turn's single transaction, and `emit()`ted events become outbox rows in that
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -160,7 +160,15 @@ class SkillContext:
     last_question: str | None = None
     # The workspace's hot-lead rule (SPEC R1); None: the rubric's threshold and no routing actions.
     hot_lead: HotLeadRule | None = None
+    # The day each visitor message was said, by message index (the last is today's message).
+    said_on: Sequence[date] = ()
     _events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    def score(self) -> ScoreCard:
+        """The rubric's score of the conversation so far, timing evidence aged to today's message:
+        "next month" said 60 days ago has passed, as in the daily re-score."""
+        as_of = self.said_on[-1] if self.said_on else None
+        return self.rubric.evaluate(self.extraction, as_of=as_of, said_on=self.said_on)
 
     def emit(self, event_type: str, data: dict[str, Any] | None = None) -> None:
         """Queue an event; the agent writes it to the outbox with the ids it knows (lead, contact)."""

@@ -236,7 +236,7 @@ class DemoScheduler:
             return True
         # The stored score may lag a turn behind the qualifier's new one; R1 wants the slot at once,
         # so read the current score from the same rubric (scores are code, not opinion: rule 6).
-        card = ctx.rubric.evaluate(ctx.extraction)
+        card = ctx.score()
         return card.band in bands or (hot and card.score >= threshold)
 
     def _offer_was_shown(self, ctx: SkillContext, offered: list[Slot]) -> bool:

@@ -63,7 +63,7 @@ class SdrLeadQualifier:
             asked.append(ctx.last_question.removeprefix(prefix))
             mem["asked_turn"] = turn - 1
 
-        card = ctx.rubric.evaluate(ctx.extraction)
+        card = ctx.score()
         signature = _signature(card)
         if ctx.lead is not None and (ctx.lead.score is None or signature != mem.get("recorded")):
             mem["recorded"] = signature

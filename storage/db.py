@@ -77,9 +77,17 @@ def _serialise_writers(engine: Engine, wait_seconds: float = 30.0) -> None:
     event.listen(engine, "commit", lambda conn: _end(conn, "commit"))
     event.listen(engine, "rollback", lambda conn: _end(conn, "rollback"))
     # A connection returned to the pool (or dropped) mid-transaction is rolled back without the events above.
-    event.listen(engine, "reset", lambda _dbapi, record, *_: _give(record.info))
-    event.listen(engine, "invalidate", lambda _dbapi, record, *_: _give(record.info))
-    event.listen(engine, "close", lambda _dbapi, record: _give(record.info))
+    @event.listens_for(engine, "reset")
+    def _on_reset(_dbapi: Any, record: Any, _state: Any) -> None:
+        _give(record.info)
+
+    @event.listens_for(engine, "invalidate")
+    def _on_invalidate(_dbapi: Any, record: Any, _exc: Any) -> None:
+        _give(record.info)
+
+    @event.listens_for(engine, "close")
+    def _on_close(_dbapi: Any, record: Any) -> None:
+        _give(record.info)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

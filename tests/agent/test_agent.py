@@ -1,6 +1,6 @@
 """The agent through real storage: a conversation that becomes a scored lead, and bad input."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from pydantic import ValidationError
@@ -135,3 +135,20 @@ def test_a_routed_reply_is_queued_in_the_turn(runtime, workspace_id: str) -> Non
         agent_msg = s.scalars(select(Message).where(Message.role == "agent")).one()
         assert agent_msg.provider_message_id == f"pending:{event.event_id}" and agent_msg.text == reply.text
     assert count(runtime, OutboxEvent) == 1  # a widget turn (no route) queues no reply
+
+
+def test_timing_said_long_ago_ages_in_later_turns(runtime, workspace_id: str) -> None:  # type: ignore[no-untyped-def]
+    def at(when: datetime, text: str) -> None:
+        runtime.agent.handle(InboundMessage(workspace_id=workspace_id, channel="widget", sender_id="v9",
+                                            thread_id="v9", text=text, received_at=when))
+
+    def timing_level() -> str:
+        with runtime.sessions() as s:
+            card = s.scalars(select(LeadScore).order_by(LeadScore.id.desc())).first()
+            return card.breakdown["timing"]["level"]
+
+    at(AT, "Hi, what does the Business plan cost? We want it live next month. I'm olga@vantafield.io")
+    assert timing_level() == "strong"
+    # Sixty days on, "next month" has passed: the next turn scores it as the daily re-score would.
+    at(AT + timedelta(days=60), "Sorry for the silence, we are still looking at options.")
+    assert timing_level() != "strong"
