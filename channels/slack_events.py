@@ -46,7 +46,7 @@ from starlette.concurrency import run_in_threadpool
 from agent.types import Channel, InboundMessage
 from channels import webhook_http
 from channels.slack_text import to_plain_text
-from channels.webhook_http import BodyTooLarge, payload_problem, read_limited
+from channels.webhook_http import payload_problem
 from storage import channel_configs, outbox
 from storage.db import unit_of_work
 
@@ -89,6 +89,19 @@ def signature_problem(secret: str, body: bytes, timestamp: str | None, signature
         expected = hmac.new(secret.encode(), b"v0:%s:%s" % (timestamp.encode(), body), hashlib.sha256).hexdigest()
         valid = hmac.compare_digest(f"v0={expected}", signature)
     return None if valid else "X-Slack-Signature does not match this body"
+
+
+async def read_signed_slack(request: Request, limit: int, what: str, *,
+                            too_large_headers: dict[str, str] | None = None) -> bytes | JSONResponse:
+    """The raw body of a request Slack signed (events and interactivity share the app's signing
+    secret), or the problem to answer. Tests inject a clock as `app.state.slack_clock`."""
+    timestamp, signature = request.headers.get("x-slack-request-timestamp"), request.headers.get("x-slack-signature")
+    clock = getattr(request.app.state, "slack_clock", None)
+    return await webhook_http.read_signed(
+        request, secret=request.app.state.runtime.settings.slack_signing_secret,
+        secret_setting="LEADLINE_SLACK_SIGNING_SECRET", what=what, limit=limit, source="slack",
+        why_unsigned=lambda secret, body: signature_problem(secret, body, timestamp, signature, clock),
+        too_large_headers=too_large_headers)
 
 
 # -- the payload ------------------------------------------------------------------------------------
@@ -162,17 +175,9 @@ def not_a_person(event: dict[str, Any]) -> str | None:
 @router.post(PATH, include_in_schema=False)
 async def receive(request: Request) -> Response:
     runtime = request.app.state.runtime
-    secret = runtime.settings.slack_signing_secret
-    if not secret:
-        return problem(503, "Not configured", "set LEADLINE_SLACK_SIGNING_SECRET to accept Slack events")
-    try:
-        raw = await read_limited(request, MAX_BODY_BYTES)
-    except BodyTooLarge as e:
-        return problem(413, "Payload too large", str(e), no_retry=True)
-    why = signature_problem(secret, raw, request.headers.get("x-slack-request-timestamp"),
-                            request.headers.get("x-slack-signature"))
-    if why:
-        return problem(401, "Bad signature", f"{why}; nothing was stored")
+    raw = await read_signed_slack(request, MAX_BODY_BYTES, "Slack events", too_large_headers=NO_RETRY)
+    if not isinstance(raw, bytes):
+        return raw
     try:
         envelope = Envelope.model_validate_json(raw)
     except ValidationError as e:

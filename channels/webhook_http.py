@@ -4,7 +4,7 @@ a body that is not the JSON the provider sends."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
@@ -43,6 +43,24 @@ async def limited_stream(request: Request, limit: int) -> AsyncIterator[bytes]:
 async def read_limited(request: Request, limit: int) -> bytes:
     """The raw body (what signatures are computed over), at most `limit` bytes."""
     return b"".join([chunk async for chunk in limited_stream(request, limit)])
+
+
+async def read_signed(request: Request, *, secret: str | None, secret_setting: str, what: str, limit: int,
+                      why_unsigned: Callable[[str, bytes], str | None], source: str,
+                      too_large_headers: dict[str, str] | None = None) -> bytes | JSONResponse:
+    """The raw body once its sender is verified (DESIGN rule 3), or the answer to send instead: 503
+    when the deployment has no secret, 413 over `limit`, 401 with `why_unsigned`'s reason. Nothing
+    is parsed or stored before this returns bytes."""
+    if not secret:
+        return problem(503, "Not configured", f"set {secret_setting} to accept {what}", source=source)
+    try:
+        raw = await read_limited(request, limit)
+    except BodyTooLarge as e:
+        return problem(413, "Payload too large", str(e), source=source, headers=too_large_headers)
+    why = why_unsigned(secret, raw)
+    if why:
+        return problem(401, "Bad signature", f"{why}; nothing was stored", source=source)
+    return raw
 
 
 def payload_problem(e: ValidationError, *, source: str, prefix: str = "",

@@ -33,7 +33,7 @@ from starlette.concurrency import run_in_threadpool
 
 from agent.types import MAX_MESSAGE_CHARS, Channel, InboundMessage
 from channels import webhook_http
-from channels.webhook_http import BodyTooLarge, read_limited
+from channels.webhook_http import read_signed
 from channels.whatsapp_payloads import Delivery, Value, WaMessage
 from storage import channel_configs, outbox
 from storage.db import unit_of_work
@@ -93,16 +93,14 @@ def handshake(request: Request) -> Response:
 # -- deliveries -------------------------------------------------------------------------------------
 @router.post(PATH, include_in_schema=False)
 async def receive(request: Request) -> Response:
-    runtime = request.app.state.runtime
-    secret = runtime.settings.whatsapp_app_secret
-    if not secret:
-        return problem(503, "Not configured", "set LEADLINE_WHATSAPP_APP_SECRET to accept WhatsApp deliveries")
-    try:
-        raw = await read_limited(request, MAX_BODY_BYTES)
-    except BodyTooLarge as e:
-        return problem(413, "Payload too large", str(e))
-    if not signature_valid(secret, raw, request.headers.get(SIGNATURE_HEADER)):
-        return problem(401, "Bad signature", f"missing or invalid {SIGNATURE_HEADER} for this body; nothing was stored")
+    header = request.headers.get(SIGNATURE_HEADER)
+    raw = await read_signed(
+        request, secret=request.app.state.runtime.settings.whatsapp_app_secret,
+        secret_setting="LEADLINE_WHATSAPP_APP_SECRET", what="WhatsApp deliveries", limit=MAX_BODY_BYTES,
+        why_unsigned=lambda secret, body: None if signature_valid(secret, body, header)
+        else f"missing or invalid {SIGNATURE_HEADER} for this body", source="whatsapp")
+    if not isinstance(raw, bytes):
+        return raw
     try:
         delivery = Delivery.model_validate_json(raw)
         values = delivery.values() if delivery.object == "whatsapp_business_account" else []

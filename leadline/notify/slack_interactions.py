@@ -21,8 +21,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from channels.slack_events import problem, signature_problem
-from channels.webhook_http import BodyTooLarge, read_limited
+from channels.slack_events import problem, read_signed_slack
 from leadline.notify import facts
 from leadline.notify.slack import CLAIM_ACTION, lead_alert
 from leadline.runtime import Runtime
@@ -111,17 +110,9 @@ def claim(rt: Runtime, payload: BlockActions, value: str) -> str:
 @router.post(PATH, include_in_schema=False)
 async def interactions(request: Request) -> Response:
     rt: Runtime = request.app.state.runtime
-    secret = rt.settings.slack_signing_secret
-    if not secret:
-        return problem(503, "Not configured", "set LEADLINE_SLACK_SIGNING_SECRET to accept Slack interactions")
-    try:
-        raw = await read_limited(request, MAX_BODY_BYTES)
-    except BodyTooLarge as e:
-        return problem(413, "Payload too large", str(e))
-    why = signature_problem(secret, raw, request.headers.get("x-slack-request-timestamp"),
-                            request.headers.get("x-slack-signature"), getattr(request.app.state, "slack_clock", None))
-    if why:
-        return problem(401, "Bad signature", f"{why}; nothing was stored")
+    raw = await read_signed_slack(request, MAX_BODY_BYTES, "Slack interactions")
+    if not isinstance(raw, bytes):
+        return raw
     try:
         payload = BlockActions.model_validate(json.loads(parse_qs(raw.decode())["payload"][0]))
     except (KeyError, IndexError, ValueError, ValidationError) as e:
