@@ -26,7 +26,7 @@ from storage.db import unit_of_work
 from storage.models import ChannelConfig
 
 if TYPE_CHECKING:  # only storage imports SQLAlchemy at run time (DESIGN)
-    from sqlalchemy.orm import Session, sessionmaker
+    from storage.db import Session, sessionmaker
 
 log = logging.getLogger(__name__)
 CHANNEL = Channel.email.value

@@ -20,7 +20,7 @@ from channels import email_inbound
 from channels.email_parse import parse_bytes
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session, sessionmaker
+    from storage.db import Session, sessionmaker
 
 log = logging.getLogger(__name__)
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024

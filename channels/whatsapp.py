@@ -40,7 +40,7 @@ from storage.db import unit_of_work
 from storage.models import ChannelConfig
 
 if TYPE_CHECKING:  # only storage imports SQLAlchemy at run time (DESIGN)
-    from sqlalchemy.orm import Session
+    from storage.db import Session
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["whatsapp"])
@@ -210,8 +210,9 @@ def _queue(s: Session, config: ChannelConfig, value: Value, message: WaMessage) 
     text = _clean(message.visitor_text())
     if text is None:  # media, location, reaction…: answered politely without an agent turn
         route["received_at"] = message.received_at.isoformat()  # opens the 24-hour window
-        return channel_configs.enqueue_reply_once(
-            s, config.workspace_id, outbox.inbound_event_id(config.workspace_id, "whatsapp-media", message.id), {
+        return outbox.enqueue_once(
+            s, config.workspace_id, outbox.CHANNEL_REPLY,
+            outbox.inbound_event_id(config.workspace_id, "whatsapp-media", message.id), {
                 "type": outbox.CHANNEL_REPLY, "workspace_id": config.workspace_id, "conversation_id": None,
                 "channel": CHANNEL, "route": route,
                 "text": (config.settings or {}).get("media_reply") or DEFAULT_MEDIA_REPLY,

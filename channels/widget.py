@@ -40,7 +40,7 @@ from storage.models import Message, Workspace
 from storage.workspaces import UnknownWorkspace, workspace_by_public_key
 
 if TYPE_CHECKING:  # only storage imports SQLAlchemy at run time (DESIGN)
-    from sqlalchemy.orm import Session, sessionmaker
+    from storage.db import Session, sessionmaker
 
 WIDGET_CHANNELS = (Channel.widget.value, Channel.hosted_page.value)
 MAX_BODY_BYTES = 64 * 1024

@@ -8,8 +8,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from storage import outbox
-from storage.models import ChannelConfig, Message, OutboxEvent, Workspace
+from storage.models import ChannelConfig, Message, Workspace
 
 
 def normalise_address(kind: str, address: str) -> str:
@@ -82,15 +81,6 @@ def add_config(
 def delete_config(session: Session, config: ChannelConfig) -> None:
     session.delete(config)
     session.flush()
-
-
-def enqueue_reply_once(session: Session, workspace_id: str, event_id: str, payload: dict[str, Any]) -> bool:
-    """Queue a `channel.reply` a channel adapter answers by itself (e.g. "I can't read images"),
-    keyed by a deterministic event id so a provider's redelivery does not send it twice."""
-    if session.scalar(select(OutboxEvent.id).where(OutboxEvent.event_id == event_id)) is not None:
-        return False
-    outbox.enqueue(session, workspace_id, outbox.CHANNEL_REPLY, payload, event_id=event_id)
-    return True
 
 
 # -- outbound message delivery statuses (provider status callbacks) ---------------------------------

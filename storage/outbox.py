@@ -43,18 +43,24 @@ def enqueue_inbound(session: Session, workspace_id: str, channel: str, provider_
                     message: dict[str, Any]) -> bool:
     """Queue a verified provider message for its agent turn. False when it was queued before (a
     redelivery): the insert is skipped by the unique event id, without an error or a lost row."""
+    event_id = inbound_event_id(workspace_id, channel, provider_message_id)
+    return enqueue_once(session, workspace_id, INBOUND_MESSAGE, event_id, message)
+
+
+def enqueue_once(session: Session, workspace_id: str, event_type: str, event_id: str,
+                 payload: dict[str, Any]) -> bool:
+    """Queue an event under a deterministic id; False (and nothing written) when that id is queued
+    already, e.g. a reply a channel sends by itself for a provider message delivered twice."""
     dialect = session.get_bind().dialect.name
     make_insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
-    event_id = inbound_event_id(workspace_id, channel, provider_message_id)
     if make_insert is None:  # other databases: plain insert; a duplicate raises IntegrityError
-        session.add(OutboxEvent(workspace_id=workspace_id, event_type=INBOUND_MESSAGE, payload=message,
-                                event_id=event_id))
+        enqueue(session, workspace_id, event_type, payload, event_id=event_id)
         session.flush()
         return True
-    values = {"workspace_id": workspace_id, "event_type": INBOUND_MESSAGE, "event_id": event_id}
+    values = {"workspace_id": workspace_id, "event_type": event_type, "event_id": event_id}
     # Column defaults (status, times) and the payload's encryption come from the mapped table.
     table = OutboxEvent.__table__
-    stmt = (make_insert(table).values(**values, payload=message)
+    stmt = (make_insert(table).values(**values, payload=payload)
             .on_conflict_do_nothing(index_elements=["event_id"]).returning(table.c.id))
     session.flush()  # the workspace row may still be pending
     return session.execute(stmt).first() is not None
