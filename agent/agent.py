@@ -55,6 +55,7 @@ class _Turn:
     at: datetime
     events: list[tuple[str, dict[str, Any]]]
     consent: bool | None = None
+    hot_lead: HotLeadRule | None = None  # the workspace's rule, parsed once with its skills
     views: tuple[ContactView, LeadView | None] | None = None  # rebuilt after a decision changes them
 
 
@@ -69,7 +70,7 @@ class Agent:
         self.backend = backend
         self.clock = clock or (lambda: datetime.now(UTC))
         # Per workspace: (settings snapshot, skills); rebuilt when the settings change.
-        self._setup: dict[str, tuple[Any, list[Skill]]] = {}
+        self._setup: dict[str, tuple[Any, list[Skill], HotLeadRule]] = {}
 
     # -- public -----------------------------------------------------------------------------
     def handle(self, msg: InboundMessage) -> Reply:
@@ -83,14 +84,15 @@ class Agent:
                 return Reply(conversation_id="", text="", duplicate=True)
             raise
 
-    def setup_for(self, workspace: Workspace) -> tuple[list[Skill], Rubric]:
+    def setup_for(self, workspace: Workspace) -> tuple[list[Skill], Rubric, HotLeadRule]:
         snapshot = (workspace.settings or {}).copy()
         cached = self._setup.get(workspace.id)
         if cached is None or cached[0] != snapshot:
-            cached = (snapshot, build_skills(snapshot.get("skills"), snapshot.get("skill_config")))
+            cached = (snapshot, build_skills(snapshot.get("skills"), snapshot.get("skill_config")),
+                      HotLeadRule.from_settings(snapshot))
             self._setup[workspace.id] = cached
         # Loaded every turn: cached per file version, so an edited rubric file applies at once.
-        return cached[1], load_rubric(snapshot.get("rubric", "bant"))
+        return cached[1], load_rubric(snapshot.get("rubric", "bant")), cached[2]
 
     # -- the turn ---------------------------------------------------------------------------
     def _seen(self, msg: InboundMessage) -> bool:
@@ -105,7 +107,7 @@ class Agent:
             session, ws.id, msg.channel, msg.provider_message_id
         ):
             return Reply(conversation_id="", text="", duplicate=True)
-        skills, rubric = self.setup_for(ws)
+        skills, rubric, hot_lead = self.setup_for(ws)
         at = msg.received_at if msg.received_at.tzinfo else msg.received_at.replace(tzinfo=UTC)
         who = participants(session, rows, msg)
         conv, contact = who.conversation, who.contact
@@ -113,7 +115,7 @@ class Agent:
         state = ConversationState.model_validate(conv.state or {})
         extraction = state.observe_visitor(self.backend, msg.text, today=at.date(), channel=msg.channel,
                                            sender_name=msg.sender_name)
-        turn = _Turn(session, ws, conv, contact, None, at, [])
+        turn = _Turn(session, ws, conv, contact, None, at, [], hot_lead=hot_lead)
         self._apply_contact(turn, extraction)
         turn.lead, turn.consent = who.lead_and_consent(session, turn.contact)
 
@@ -184,7 +186,7 @@ class Agent:
             memory=state.skill_memory.setdefault(skill_name, {}),
             busy=lambda start, end: leads.busy_intervals(session, ws_id, start, end),
             last_question=last_question,
-            hot_lead=HotLeadRule.from_settings(turn.workspace.settings),
+            hot_lead=turn.hot_lead,
             said_on=state.said_on,
         )
 
