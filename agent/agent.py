@@ -101,11 +101,10 @@ class Agent:
             return conversations.provider_message_seen(s, msg.workspace_id, msg.channel, msg.provider_message_id)
 
     def _handle(self, session: Session, msg: InboundMessage) -> Reply:
-        rows = conversations.load_turn(session, msg.workspace_id, msg.channel, msg.thread_id, msg.sender_id)
+        rows = conversations.load_turn(session, msg.workspace_id, msg.channel, msg.thread_id, msg.sender_id,
+                                       msg.provider_message_id)
         ws = rows.workspace
-        if msg.provider_message_id and conversations.provider_message_seen(
-            session, ws.id, msg.channel, msg.provider_message_id
-        ):
+        if rows.seen:
             return Reply(conversation_id="", text="", duplicate=True)
         skills, rubric, hot_lead = self.setup_for(ws)
         at = msg.received_at if msg.received_at.tzinfo else msg.received_at.replace(tzinfo=UTC)
@@ -135,11 +134,11 @@ class Agent:
         # A reply sent through the outbox is found again by its event id when the provider's
         # message id (for delivery statuses and threading) is known.
         reply_event_id = new_id("evt") if msg.reply_route is not None else None
-        conversations.add_messages(session, conv, at=at, messages=[
+        message_id, reply_id = conversations.record_turn(session, conv, at=at, state=state.model_dump(mode="json"),
+                                                         messages=[
             ("visitor", msg.text, msg.provider_message_id),
             ("agent", text, f"pending:{reply_event_id}" if reply_event_id else None),
         ])
-        conversations.save_state(conv, state.model_dump(mode="json"))
         self._write_events(turn)
         if reply_event_id:
             outbox.enqueue(session, ws.id, outbox.CHANNEL_REPLY, {
@@ -161,6 +160,9 @@ class Agent:
             score=lead.score if lead else None,
             band=lead.band if lead else None,
             events=[e for e, _ in turn.events],
+            message_id=message_id,
+            reply_id=reply_id,
+            at=at,
         )
 
     def _context(self, turn: _Turn, msg: InboundMessage, rubric: Rubric, extraction: Extraction,

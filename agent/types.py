@@ -72,3 +72,8 @@ class Reply(BaseModel):
     band: str | None = None
     events: list[str] = Field(default_factory=list)
     duplicate: bool = False  # the provider message id was seen before; nothing was stored
+    # The stored visitor message and reply (ids; both written at `at`), so a channel can show them
+    # without reading them back. None on a duplicate.
+    message_id: int | None = None
+    reply_id: int | None = None
+    at: datetime | None = None

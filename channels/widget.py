@@ -36,8 +36,8 @@ from storage import crypto, widget_queries
 from storage.conversations import add_message
 from storage.db import unit_of_work
 from storage.ids import new_id
-from storage.models import Message, Workspace
-from storage.workspaces import UnknownWorkspace, workspace_by_public_key
+from storage.models import Message
+from storage.workspaces import PublicWorkspace, UnknownWorkspace, active_workspace_by_public_key
 
 if TYPE_CHECKING:  # only storage imports SQLAlchemy at run time (DESIGN)
     from storage.db import Session, sessionmaker
@@ -57,6 +57,24 @@ class WidgetState:
     # A stream ends after this and the EventSource reconnects with Last-Event-ID. It bounds how long
     # an open page can hold up a graceful shutdown (uvicorn waits for open responses).
     stream_max_seconds: float = 60.0
+    # Every widget request names its workspace by public key; the lookup is kept this long, so an
+    # edit of the workspace's settings (allowed origins, greeting) reaches the widget within seconds.
+    # A deactivated workspace's messages are refused at once anyway: the agent's turn checks.
+    workspace_ttl_seconds: float = 5.0
+    _workspaces: dict[str, tuple[float, PublicWorkspace]] = field(default_factory=dict)
+
+    def workspace(self, sessions: sessionmaker[Session], public_key: str) -> PublicWorkspace | None:
+        now = time.monotonic()
+        hit = self._workspaces.get(public_key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        with sessions() as s:
+            ws = active_workspace_by_public_key(s, public_key)
+        if ws is None:  # unknown keys are not kept: anyone can make up keys
+            self._workspaces.pop(public_key, None)
+        else:
+            self._workspaces[public_key] = (now + self.workspace_ttl_seconds, ws)
+        return ws
 
 
 def widget_state(app: FastAPI) -> WidgetState:
@@ -98,9 +116,14 @@ def problem(status: int, title: str, detail: str, headers: dict[str, str] | None
 
 
 def message_json(m: Message) -> dict[str, Any]:
-    out: dict[str, Any] = {"id": m.id, "role": m.role, "text": m.text, "at": m.created_at.isoformat()}
-    if m.role == "visitor" and m.provider_message_id and ":" in m.provider_message_id:
-        out["client_id"] = m.provider_message_id.split(":", 1)[1]  # lets the page match its own pending message
+    return message_dict(m.id, m.role, m.text, m.created_at, m.provider_message_id)
+
+
+def message_dict(message_id: int, role: str, text: str, at: datetime, provider_message_id: str | None = None,
+                 ) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": message_id, "role": role, "text": text, "at": at.astimezone(UTC).isoformat()}
+    if role == "visitor" and provider_message_id and ":" in provider_message_id:
+        out["client_id"] = provider_message_id.split(":", 1)[1]  # lets the page match its own pending message
     return out
 
 
@@ -113,22 +136,14 @@ class _Visit:
     cors: dict[str, str]
 
 
-async def _visit(request: Request, public_key: str) -> _Visit:
-    return await run_in_threadpool(_load_workspace, request, public_key)  # a database read: off the event loop
-
-
 def _load_workspace(request: Request, public_key: str) -> _Visit:
-    with request.app.state.runtime.sessions() as s:
-        # A NUL byte cannot be in a key, and PostgreSQL would refuse it in the query (a 500).
-        ws: Workspace | None = None if "\x00" in public_key else workspace_by_public_key(s, public_key)
-        if ws is None or not ws.active:
-            raise ProblemError(404, "Unknown workspace", f"no active workspace has the public key {public_key!r}")
-        settings = dict(ws.settings or {})
-        name, ws_id = ws.name, ws.id
-    if not origin_allowed(request, settings):
+    ws = widget_state(request.app).workspace(request.app.state.runtime.sessions, public_key)
+    if ws is None:
+        raise ProblemError(404, "Unknown workspace", f"no active workspace has the public key {public_key!r}")
+    if not origin_allowed(request, ws.settings):
         raise ProblemError(403, "Origin not allowed",
                            f"{request.headers.get('origin')} is not an allowed origin of this workspace")
-    return _Visit(ws_id, name, settings, cors_headers(request, settings))
+    return _Visit(ws.id, ws.name, ws.settings, cors_headers(request, ws.settings))
 
 
 def _claims(request: Request, visit: _Visit, token: str | None) -> tokens.SessionClaims:
@@ -143,8 +158,7 @@ def _claims(request: Request, visit: _Visit, token: str | None) -> tokens.Sessio
     return claims
 
 
-async def _body(request: Request, model: type[BaseModel]) -> Any:
-    raw = await request.body()
+def _parse(raw: bytes, model: type[BaseModel]) -> Any:
     if len(raw) > MAX_BODY_BYTES:
         raise ProblemError(413, "Request too large", f"the body has {len(raw)} bytes; the limit is {MAX_BODY_BYTES}")
     try:
@@ -188,10 +202,15 @@ def preflight(request: Request, public_key: str) -> Response:
 @api.post("/session")
 async def start_session(request: Request, public_key: str) -> Response:
     """Start or resume a visitor session: a fresh token, the conversation so far, the notices."""
+    raw = await request.body()
+    return await run_in_threadpool(_start_session, request, public_key, raw)  # database work: off the loop
+
+
+def _start_session(request: Request, public_key: str, raw: bytes) -> Response:
     visit: _Visit | None = None
     try:
-        visit = await _visit(request, public_key)
-        body: SessionIn = await _body(request, SessionIn)
+        visit = _load_workspace(request, public_key)
+        body: SessionIn = _parse(raw, SessionIn)
         if body.token:
             claims = _claims(request, visit, body.token)
             session_id, channel = claims.session_id, claims.channel
@@ -199,8 +218,7 @@ async def start_session(request: Request, public_key: str) -> Response:
             session_id, channel = new_id("vs"), body.channel
     except ProblemError as e:
         return problem(e.status, e.title, e.detail, visit.cors if visit else None)
-    history = await run_in_threadpool(_history, request.app.state.runtime.sessions, visit.workspace_id, channel,
-                                      session_id)
+    history = _history(request.app.state.runtime.sessions, visit.workspace_id, channel, session_id)
     token = tokens.sign(widget_state(request.app).key, visit.workspace_id, session_id, channel)
     return JSONResponse({
         "token": token,  # re-issued on every visit, so an active visitor's session does not expire
@@ -216,13 +234,19 @@ async def start_session(request: Request, public_key: str) -> Response:
 @api.post("/messages")
 async def post_message(request: Request, public_key: str) -> Response:
     """One visitor message -> one agent turn -> the reply (a retry with the same id gets the same reply)."""
+    raw = await request.body()
+    # One hop to the threadpool for the whole request: each hop costs a thread handoff under the GIL.
+    return await run_in_threadpool(_post_message, request, public_key, raw)
+
+
+def _post_message(request: Request, public_key: str, raw: bytes) -> Response:
     visit: _Visit | None = None
     rt = request.app.state.runtime
     try:
-        visit = await _visit(request, public_key)
+        visit = _load_workspace(request, public_key)
         auth = request.headers.get("authorization", "")
         claims = _claims(request, visit, auth[7:].strip() if auth[:7].lower() == "bearer " else None)
-        body: MessageIn = await _body(request, MessageIn)
+        body: MessageIn = _parse(raw, MessageIn)
         try:
             msg = InboundMessage(workspace_id=visit.workspace_id, channel=claims.channel, sender_id=claims.session_id,
                                  thread_id=claims.session_id, text=body.text,
@@ -231,19 +255,22 @@ async def post_message(request: Request, public_key: str) -> Response:
         except ValidationError as e:
             raise ProblemError(422, "Invalid message", e.errors(include_url=False)[0]["msg"]) from None
         try:
-            reply = await run_in_threadpool(rt.agent.handle, msg)
+            reply = rt.agent.handle(msg)
         except UnknownWorkspace as e:  # deactivated since the token was issued
             raise ProblemError(404, "Unknown workspace", str(e)) from None
     except ProblemError as e:
         return problem(e.status, e.title, e.detail, visit.cors if visit else None)
     assert msg.provider_message_id is not None
-    turn = await run_in_threadpool(_turn, rt.sessions, visit.workspace_id, claims.channel, msg.provider_message_id)
-    widget_state(request.app).hub.publish(claims.session_id)
-    return JSONResponse({
-        "message": message_json(turn[0]) if turn else None,
-        "reply": message_json(turn[1]) if turn and turn[1] else None,
-        "duplicate": reply.duplicate,
-    }, headers=visit.cors)
+    if reply.duplicate:  # a retry: answer with what the first send stored
+        turn = _turn(rt.sessions, visit.workspace_id, claims.channel, msg.provider_message_id)
+        message = message_json(turn[0]) if turn else None
+        answer = message_json(turn[1]) if turn and turn[1] else None
+    else:
+        assert reply.message_id is not None and reply.reply_id is not None and reply.at is not None
+        message = message_dict(reply.message_id, "visitor", msg.text, reply.at, msg.provider_message_id)
+        answer = message_dict(reply.reply_id, "agent", reply.text, reply.at)
+        widget_state(request.app).hub.publish(claims.session_id)  # the visitor's other tabs
+    return JSONResponse({"message": message, "reply": answer, "duplicate": reply.duplicate}, headers=visit.cors)
 
 
 @api.get("/stream")
@@ -252,7 +279,7 @@ async def stream(request: Request, public_key: str, token: str | None = None, af
     Last-Event-ID a reconnecting EventSource sends), then new ones as they are written."""
     visit: _Visit | None = None
     try:
-        visit = await _visit(request, public_key)
+        visit = await run_in_threadpool(_load_workspace, request, public_key)  # a database read: off the loop
         claims = _claims(request, visit, token)
     except ProblemError as e:
         return problem(e.status, e.title, e.detail, visit.cors if visit else None)

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from storage import widget_queries
-from storage.workspaces import workspace_by_public_key
+from storage.workspaces import active_workspace_by_public_key
 
 HERE = Path(__file__).parent
 router = APIRouter(tags=["widget"])
@@ -62,8 +62,8 @@ def demo_page(request: Request) -> HTMLResponse:
 @router.get("/chat/{public_key}", response_class=HTMLResponse, include_in_schema=False)
 def hosted_page(request: Request, public_key: str) -> HTMLResponse:
     with request.app.state.runtime.sessions() as s:
-        ws = workspace_by_public_key(s, public_key)
-        name = ws.name if ws is not None and ws.active else None
+        ws = active_workspace_by_public_key(s, public_key)
+        name = ws.name if ws is not None else None
     if name is None:
         html = _templates.get_template("not_found.html").render(public_key=public_key)
         return HTMLResponse(html, status_code=404)

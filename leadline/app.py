@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -19,8 +20,15 @@ from leadline.settings import Settings, get_settings
 from storage.db import ping
 
 
+def served_app() -> FastAPI:
+    """The app of one `leadline serve --workers N` process: the parent process has migrated already."""
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
+    return create_app(settings, migrate_db=False)
+
+
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None, *,
-               worker: bool | None = None) -> FastAPI:
+               worker: bool | None = None, migrate_db: bool = True) -> FastAPI:
     """`worker`: run the outbox worker in-process (default: when the app builds its own runtime and
     LEADLINE_WORKER_IN_PROCESS is on; tests that pass a runtime drain the outbox themselves)."""
     settings = settings or get_settings()
@@ -31,7 +39,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from leadline.worker import InProcessWorker
 
-        rt = runtime or build_runtime(settings)
+        rt = runtime or build_runtime(settings, migrate_db=migrate_db)
         app.state.runtime = rt
         in_process = InProcessWorker(rt).start() if worker else None
         yield
@@ -42,20 +50,22 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
 
     app = FastAPI(title="Leadline", version="0.1.0", lifespan=lifespan)
     install_problem_handlers(app)
-    # Matched first: routes are tried in order, and provider webhooks are the hottest path (a WhatsApp
-    # delivery behind all API routes spent most of its acknowledgement time in route matching).
-    app.include_router(whatsapp_router)  # `/webhooks/whatsapp`
-    app.include_router(api_router)
-    app.include_router(widget_router)  # `/`, `/widget.js`, `/chat/{public_key}`, `/widget/v1/…`
-    app.include_router(slack_events_router)  # `/webhooks/slack/events`
-    app.include_router(email_router)  # `/webhooks/email/sendgrid`, `/webhooks/email/mailgun`
-    app.include_router(slack_interactions_router)  # `/webhooks/slack/interactions`
-    app.include_router(calendly_router)  # `/webhooks/calendly/{workspace_id}`
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:
         """Liveness and database reachability."""
         ping(app.state.runtime.engine)
         return {"status": "ok"}
+
+    # Routes are tried in order, a few microseconds each, so the hot paths come first: provider
+    # webhooks and widget messages (behind all API routes, route matching was a large part of a
+    # WhatsApp acknowledgement's time).
+    app.include_router(whatsapp_router)  # `/webhooks/whatsapp`
+    app.include_router(widget_router)  # `/widget/v1/…`, `/`, `/widget.js`, `/chat/{public_key}`
+    app.include_router(api_router)
+    app.include_router(slack_events_router)  # `/webhooks/slack/events`
+    app.include_router(email_router)  # `/webhooks/email/sendgrid`, `/webhooks/email/mailgun`
+    app.include_router(slack_interactions_router)  # `/webhooks/slack/interactions`
+    app.include_router(calendly_router)  # `/webhooks/calendly/{workspace_id}`
 
     return app

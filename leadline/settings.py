@@ -18,6 +18,10 @@ class Settings(BaseSettings):
     data_key: str | None = Field(None, description="base64 of 32 random bytes; encrypts personal data")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
+    # Server processes of `leadline serve`. Python runs one core's worth of work per process; each
+    # process runs its own outbox worker (claims keep them apart). Widget streams are woken at once
+    # only by replies written in their own process; others reach the page at its next heartbeat.
+    web_workers: int = Field(1, ge=1, le=64, description="server processes of `leadline serve`")
     extractor: Literal["rules"] = "rules"  # a language-model backend is planned (separate issue)
     log_level: str = "INFO"
     demo_workspace: bool = Field(True, description="create a demo workspace when the database is empty")

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, insert, select
+from sqlalchemy import and_, bindparam, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.contacts import identity_index
 from storage.ids import new_id
@@ -54,6 +55,7 @@ class TurnRows:
     lead: Lead | None  # that contact's lead (not deleted)
     consent: bool | None  # that contact's latest consent answer
     sender_contact_id: str | None  # the contact the sender's channel identity belongs to, if stored
+    seen: bool  # the provider message id is stored already: a redelivery
 
 
 _SENDER = (
@@ -73,8 +75,9 @@ _CONSENT = (
     .correlate(Conversation)
     .scalar_subquery()
 )
+_SEEN = _PROVIDER_ID_SEEN.exists()
 _TURN = (
-    select(Workspace, Conversation, Contact, Lead, _SENDER, _CONSENT)
+    select(Workspace, Conversation, Contact, Lead, _SENDER, _CONSENT, _SEEN)
     .outerjoin(Conversation, and_(Conversation.workspace_id == Workspace.id,
                                   Conversation.channel == bindparam("channel"),
                                   Conversation.thread_key == bindparam("key")))
@@ -84,20 +87,32 @@ _TURN = (
 )
 
 
-def load_turn(session: Session, workspace_id: str, channel: str, thread_id: str, sender_id: str) -> TurnRows:
-    """The active workspace, the thread's conversation with its contact, lead and latest consent, and
-    whether the sender is known, in ONE round trip: a turn's reads are most of its statements.
-    Raises UnknownWorkspace like `get_active_workspace`."""
+# One INSERT … RETURNING for all rows (SQLAlchemy's "insertmanyvalues"), ids in parameter order.
+_INSERT_MESSAGES = insert(Message.__table__).returning(Message.__table__.c.id, sort_by_parameter_order=True)
+_SAVE_TURN = (
+    update(Conversation.__table__)
+    .where(Conversation.__table__.c.id == bindparam("conversation"))
+    .values(state=bindparam("state"), last_message_at=bindparam("at"))
+)
+
+
+def load_turn(session: Session, workspace_id: str, channel: str, thread_id: str, sender_id: str,
+              provider_message_id: str | None = None) -> TurnRows:
+    """The active workspace, the thread's conversation with its contact, lead and latest consent,
+    whether the sender is known and whether the message was stored before, in ONE round trip: a
+    turn's reads are most of its statements. Raises UnknownWorkspace like `get_active_workspace`."""
     row = session.execute(_TURN, {
         "ws": workspace_id,
         "channel": channel,
         "key": identity_index(f"thread:{channel}", thread_id),
         "sender": identity_index(channel, sender_id),
+        "pid": provider_message_id,  # None matches nothing
     }).one_or_none()
     if row is None or not row[0].active:
         raise UnknownWorkspace(workspace_id)
-    ws, conv, contact, lead, sender_contact_id, consent = row
-    return TurnRows(ws, conv, contact, lead, None if consent is None else bool(consent), sender_contact_id)
+    ws, conv, contact, lead, sender_contact_id, consent, seen = row
+    return TurnRows(ws, conv, contact, lead, None if consent is None else bool(consent), sender_contact_id,
+                    bool(seen))
 
 
 def provider_message_seen(session: Session, workspace_id: str, channel: str, provider_message_id: str) -> bool:
@@ -114,21 +129,24 @@ def add_message(session: Session, conv: Conversation, role: str, text: str, *, a
     return msg
 
 
-def add_messages(session: Session, conv: Conversation, messages: Sequence[tuple[str, str, str | None]], *,
-                 at: datetime) -> None:
-    """Several (role, text, provider message id) of one conversation in one executemany, ids in the
-    given order: an agent turn's visitor message and reply, without unit-of-work bookkeeping for
-    rows it never reads back. A provider id seen before raises IntegrityError here."""
-    session.execute(insert(Message.__table__), [
+def record_turn(session: Session, conv: Conversation, messages: Sequence[tuple[str, str, str | None]], *,
+                state: dict[str, Any], at: datetime) -> list[int]:
+    """Store a turn: several (role, text, provider message id) of one conversation and the
+    conversation's new state. Plain statements, without unit-of-work bookkeeping: every turn writes
+    these, and the ORM's flush of them cost more than the SQL. Returns the message ids in the given
+    order, so a channel can answer with the stored messages without reading them again. A provider
+    id seen before raises IntegrityError here."""
+    rows = session.execute(_INSERT_MESSAGES, [
         {"workspace_id": conv.workspace_id, "conversation_id": conv.id, "role": role, "channel": conv.channel,
          "text": text, "provider_message_id": provider_message_id, "created_at": at}
         for role, text, provider_message_id in messages
     ])
-    conv.last_message_at = at
-
-
-def save_state(conv: Conversation, state: dict[str, Any]) -> None:
-    conv.state = state
+    ids = list(rows.scalars())
+    session.execute(_SAVE_TURN, {"conversation": conv.id, "state": state, "at": at})
+    # The loaded object shows what is now stored, and its flush has nothing left to write.
+    set_committed_value(conv, "state", state)
+    set_committed_value(conv, "last_message_at", at)
+    return ids
 
 
 def transcript(session: Session, conversation_id: str) -> list[Message]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import re
 import threading
 from collections.abc import Iterator
@@ -34,7 +36,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 
-        _serialise_writers(engine)
+        _serialise_writers(engine, _writer_lock_file(path))
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
@@ -45,13 +47,57 @@ _WRITE = re.compile(r"\s*(?:INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
 _HOLDS_WRITE_LOCK = "leadline_holds_write_lock"
 
 
-def _serialise_writers(engine: Engine, wait_seconds: float = 30.0) -> None:
-    """SQLite has one writer at a time. Left to itself, a second writer thread waits in SQLite's busy
+def _writer_lock_file(path: str) -> Path | None:
+    """Where processes sharing an SQLite file queue for its write lock (none for in-memory databases)."""
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return None
+    return Path(path).with_name(Path(path).name + ".writer-lock")
+
+
+class _WriterLock:
+    """One writer at a time: threads of this process queue on a lock, and processes sharing the file
+    (`leadline serve --workers N`, `leadline worker`) on an flock of a lock file, which the kernel
+    hands to the next waiter at once, and releases if its holder dies."""
+
+    def __init__(self, lock_file: Path | None) -> None:
+        self._threads = threading.Lock()
+        self._file = lock_file
+        self._fd: int | None = None
+
+    def acquire(self, timeout: float) -> bool:
+        if not self._threads.acquire(timeout=timeout):
+            return False
+        if self._file is not None:
+            try:
+                # Opened per transaction (microseconds), so no descriptor outlives an engine. Blocking:
+                # the holder is another process inside one short write transaction.
+                self._fd = os.open(self._file, os.O_RDWR | os.O_CREAT, 0o600)
+                fcntl.flock(self._fd, fcntl.LOCK_EX)
+            except BaseException:
+                self._close()
+                self._threads.release()
+                raise
+        return True
+
+    def release(self) -> None:
+        try:
+            self._close()  # closing the descriptor releases the flock
+        finally:
+            self._threads.release()
+
+    def _close(self) -> None:
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            os.close(fd)
+
+
+def _serialise_writers(engine: Engine, lock_file: Path | None, wait_seconds: float = 30.0) -> None:
+    """SQLite has one writer at a time. Left to itself, a second writer waits in SQLite's busy
     handler, which sleeps in steps of up to 100 ms; under concurrent requests that sleeping, not the
-    work, sets the pace. So writers of this engine queue on a lock instead, taken when a transaction's
-    first write starts (where SQLite would take its write lock) and released when it ends; reads
-    still run concurrently (WAL)."""
-    lock = threading.Lock()
+    work, sets the pace. So writers of this engine queue on a `_WriterLock` instead, taken when a
+    transaction's first write starts (where SQLite would take its write lock) and released when it
+    ends; reads still run concurrently (WAL)."""
+    lock = _WriterLock(lock_file)
 
     @event.listens_for(engine, "before_cursor_execute")
     def _take(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from storage.models import PipelineStage, Workspace
@@ -46,8 +47,26 @@ def get_active_workspace(session: Session, workspace_id: str) -> Workspace:
     return ws
 
 
-def workspace_by_public_key(session: Session, public_key: str) -> Workspace | None:
-    return session.scalar(select(Workspace).where(Workspace.public_key == public_key))
+@dataclass(frozen=True)
+class PublicWorkspace:
+    """What the public endpoints (widget, hosted page, capture) need of an active workspace."""
+
+    id: str
+    name: str
+    settings: dict[str, Any]
+
+
+# Columns only, not an ORM object: this runs on every widget request.
+_ACTIVE_BY_PUBLIC_KEY = select(Workspace.id, Workspace.name, Workspace.settings).where(
+    Workspace.public_key == bindparam("key"), Workspace.active.is_(True))
+
+
+def active_workspace_by_public_key(session: Session, public_key: str) -> PublicWorkspace | None:
+    """The active workspace a public key (pk_…) names; None for an unknown key or an inactive workspace."""
+    if "\x00" in public_key:  # cannot be in a key, and PostgreSQL would refuse it in the query (a 500)
+        return None
+    row = session.execute(_ACTIVE_BY_PUBLIC_KEY, {"key": public_key}).one_or_none()
+    return None if row is None else PublicWorkspace(row.id, row.name, dict(row.settings or {}))
 
 
 def first_workspace(session: Session) -> Workspace | None:

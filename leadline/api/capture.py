@@ -26,7 +26,7 @@ from storage.contacts import record_consent
 from storage.ids import new_id
 from storage.intake import lead_for_person
 from storage.leads import add_activity
-from storage.workspaces import workspace_by_public_key
+from storage.workspaces import active_workspace_by_public_key
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["capture"])
@@ -96,8 +96,8 @@ def capture(
         body = CaptureIn.model_validate(data)
     except ValidationError as e:
         raise RequestValidationError([{**err, "loc": ("body", *err["loc"])} for err in e.errors()]) from None
-    ws = workspace_by_public_key(session, body.workspace)
-    if ws is None or not ws.active:
+    ws = active_workspace_by_public_key(session, body.workspace)
+    if ws is None:
         raise Problem(404, f"unknown or inactive workspace {body.workspace!r}: use the workspace's public key "
                            "(pk_…)", kind="unknown-workspace")
     now = utcnow()

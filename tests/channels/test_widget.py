@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,7 +14,8 @@ from sqlalchemy import func, select
 
 from channels.widget import post_human_reply, widget_state
 from skills.collect_lead import CollectLeadConfig
-from storage.models import Conversation, Message
+from storage.db import unit_of_work
+from storage.models import Conversation, Message, Workspace
 
 DEFAULT_CONSENT = CollectLeadConfig.model_fields["consent_text"].default
 
@@ -107,6 +109,19 @@ def test_resumed_session_shows_the_history(client, make_workspace, live) -> None
     assert again["token"]  # re-issued: an active visitor never expires
     other = start(client, ws)  # a second visitor sees nothing of the first
     assert other["history"] == []
+
+
+def test_the_answer_carries_the_stored_messages(client, make_workspace, live) -> None:  # type: ignore[no-untyped-def]
+    """The reply to a send is built from the turn, not read back: it must equal what is stored."""
+    ws = make_workspace()
+    token = start(client, ws)["token"]
+    sent = [send(client, ws, token, text, cid=f"c{i}").json()
+            for i, text in enumerate(["Hi, what does it cost?", "We are 40 people, budget about $30k a year."])]
+    history = start(client, ws, token=token)["history"]
+    assert history == [m for body in sent for m in (body["message"], body["reply"])]
+    with live.runtime.sessions() as s:
+        stored = s.scalars(select(Message).order_by(Message.id)).all()
+    assert [m.id for m in stored] == [m["id"] for m in history]
 
 
 def test_hosted_page_session_is_its_own_channel(client, make_workspace, live) -> None:  # type: ignore[no-untyped-def]
@@ -223,6 +238,27 @@ def test_cors_only_for_the_workspace_allowed_origins(client, make_workspace, liv
     assert "access-control-allow-origin" not in r.headers
     token = start(client, ws)["token"]
     assert_problem(send(client, ws, token, "hello", **evil), 403)
+    assert count_messages(live.runtime) == 0
+
+
+def test_workspace_edits_reach_the_widget_within_its_lookup_window(client, make_workspace, live) -> None:  # type: ignore[no-untyped-def]
+    """The public-key lookup is kept for a few seconds (every widget request makes it); an edit of the
+    allowed origins applies when that window ends, and a deactivation refuses messages at once."""
+    state = widget_state(live.app)
+    state.workspace_ttl_seconds = 0.3
+    ws = make_workspace(allowed_origins=["https://old.example"])
+    new_site = {"Origin": "https://new.example"}
+    assert_problem(client.post(api(ws, "/session"), json={}, headers=new_site), 403)  # looked up and kept
+    with unit_of_work(live.runtime.sessions) as s:
+        s.get(Workspace, ws.id).settings = {**ws.settings, "allowed_origins": ["https://new.example"]}
+    time.sleep(0.35)
+    assert client.post(api(ws, "/session"), json={}, headers=new_site).status_code == 200
+
+    state.workspace_ttl_seconds = 60.0
+    token = start(client, ws)["token"]  # kept for a minute now
+    with unit_of_work(live.runtime.sessions) as s:
+        s.get(Workspace, ws.id).active = False
+    assert_problem(send(client, ws, token, "hello"), 404)  # the turn checks the workspace itself
     assert count_messages(live.runtime) == 0
 
 
