@@ -4,9 +4,11 @@
   deep in the keyset pagination (reached by following `next_cursor`), with the query plan;
 - `GET /v1/leads/export.csv` of 10,000 rows: time and the server's RSS growth while streaming;
 - widget message round trips (a real agent turn) per second against a hello-world FastAPI app
-  served by uvicorn with the same settings, the same client and the same concurrency.
+  served by uvicorn with the same settings (`--web-workers` processes), the same client and the
+  same concurrency; once with httpx clients in threads and once with the minimal raw client of
+  bench/raw_http.py (httpx caps a hello-world endpoint at the client's own speed on 2 cores).
 
-usage: python bench/api_bench.py [--leads 1000000] [--db sqlite|postgres|both] [--pg-url URL]
+usage: python bench/api_bench.py [--leads 1000000] [--db sqlite|postgres|both] [--pg-url URL] [--web-workers N]
 PostgreSQL: `--pg-url postgresql://user@127.0.0.1:PORT/postgres`, else a throwaway server is
 started with .ci/start-postgres (and stopped at the end). The last line is a JSON object of figures.
 """
@@ -14,6 +16,7 @@ started with .ci/start-postgres (and stopped at the end). The last line is a JSO
 from __future__ import annotations
 
 import argparse
+import asyncio
 import base64
 import contextlib
 import json
@@ -28,12 +31,13 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
+from raw_http import Connection  # bench/ is on sys.path when this file runs
 from sqlalchemy import Engine, create_engine, text
 
 from storage import crypto, lead_queries
@@ -48,13 +52,11 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 HELLO_APP = """
-import sys, uvicorn
 from fastapi import FastAPI
 app = FastAPI()
 @app.get("/hello")
 def hello() -> dict[str, str]:
     return {"hello": "world"}
-uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", timeout_graceful_shutdown=5)
 """
 WIDGET_TURNS = [
     "Hi, could you send me pricing for the Business plan?",
@@ -202,15 +204,16 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start(cmd: list[str], port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+def start(cmd: list[str], port: int, env: dict[str, str], log: Path, probe: str = "/healthz",
+          ) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise SystemExit(f"server exited: {log.read_text()[-2000:]}")
         try:
-            httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=1)
-            return proc
+            if httpx.get(f"http://127.0.0.1:{port}{probe}", timeout=1).status_code == 200:
+                return proc
         except httpx.HTTPError:
             time.sleep(0.2)
     proc.terminate()
@@ -291,7 +294,7 @@ def bench_export(client: httpx.Client, pid: int, rows: int) -> dict[str, Any]:
 
 
 def rps(base: str, concurrency: int, seconds: float, make_request: Callable[[httpx.Client, int, int], None]) -> float:
-    """Requests per second over `seconds`, `concurrency` clients each in a thread, keep-alive."""
+    """Requests per second over `seconds`, `concurrency` httpx clients each in a thread, keep-alive."""
     counts = [0] * concurrency
     stop_at = time.monotonic() + seconds
     errors: list[BaseException] = []
@@ -316,6 +319,30 @@ def rps(base: str, concurrency: int, seconds: float, make_request: Callable[[htt
     return sum(counts) / (time.perf_counter() - t)
 
 
+def rps_raw(port: int, concurrency: int, seconds: float,
+            make_request: Callable[[Connection, int, int], Awaitable[None]]) -> float:
+    """The same with the minimal client of bench/raw_http.py: asyncio connections, no threads."""
+    counts = [0] * concurrency
+
+    async def run_all() -> float:
+        stop_at = time.monotonic() + seconds
+
+        async def run(worker: int) -> None:
+            conn = Connection("127.0.0.1", port)
+            try:
+                while time.monotonic() < stop_at:
+                    await make_request(conn, worker, counts[worker])
+                    counts[worker] += 1
+            finally:
+                conn.close()
+
+        t = time.perf_counter()
+        await asyncio.gather(*(run(w) for w in range(concurrency)))
+        return sum(counts) / (time.perf_counter() - t)
+
+    return asyncio.run(run_all())
+
+
 def widget_request(public_key: str) -> Callable[[httpx.Client, int, int], None]:
     """Every 5 messages a new visitor session (a conversation of the usual length), whose
     session start is counted in the time but not as a message."""
@@ -326,18 +353,77 @@ def widget_request(public_key: str) -> Callable[[httpx.Client, int, int], None]:
             r = c.post(f"/widget/v1/{public_key}/session", json={})
             r.raise_for_status()
             tokens[worker] = r.json()["token"]
-        n = f"{worker}-{i // len(WIDGET_TURNS)}"
         r = c.post(f"/widget/v1/{public_key}/messages", headers={"Authorization": f"Bearer {tokens[worker]}"},
-                   json={"text": WIDGET_TURNS[i % len(WIDGET_TURNS)].replace("{n}", n),
-                         "client_message_id": uuid.uuid4().hex})
+                   json=widget_message(worker, i))
         r.raise_for_status()
         assert r.json()["reply"] is not None
 
     return send
 
 
+def widget_request_raw(public_key: str) -> Callable[[Connection, int, int], Awaitable[None]]:
+    tokens: dict[int, str] = {}
+    json_type = {"Content-Type": "application/json"}
+
+    async def send(c: Connection, worker: int, i: int) -> None:
+        if i % len(WIDGET_TURNS) == 0:
+            status, body = await c.post(f"/widget/v1/{public_key}/session", b"{}", json_type)
+            assert status == 200, body
+            tokens[worker] = json.loads(body)["token"]
+        status, body = await c.post(f"/widget/v1/{public_key}/messages", json.dumps(widget_message(worker, i)).encode(),
+                                    {**json_type, "Authorization": f"Bearer {tokens[worker]}"})
+        assert status == 200 and json.loads(body)["reply"] is not None, body
+
+    return send
+
+
+def widget_message(worker: int, i: int) -> dict[str, str]:
+    n = f"{worker}-{i // len(WIDGET_TURNS)}"
+    return {"text": WIDGET_TURNS[i % len(WIDGET_TURNS)].replace("{n}", n), "client_message_id": uuid.uuid4().hex}
+
+
 def hello_request(c: httpx.Client, _worker: int, _i: int) -> None:
     c.get("/hello").raise_for_status()
+
+
+async def hello_request_raw(c: Connection, _worker: int, _i: int) -> None:
+    status, _ = await c.request("GET", "/hello")
+    assert status == 200
+
+
+def compare_widget_to_hello(env: dict[str, str], public_key: str, args: argparse.Namespace, tmp: Path,
+                            kind: str) -> dict[str, Any]:
+    """Widget message round trips per second against a hello-world endpoint, both served by uvicorn
+    with `--web-workers` processes, with each load generator (httpx threads, and the raw client)."""
+    out: dict[str, Any] = {"web_workers": args.web_workers, "concurrency": args.concurrency}
+    leadline = str(Path(PYTHON).parent / "leadline")
+    (tmp / "hello_app.py").write_text(HELLO_APP)
+    servers = {
+        "widget": [leadline, "serve", "--workers", str(args.web_workers)],
+        "hello": [PYTHON, "-m", "uvicorn", "hello_app:app", "--app-dir", str(tmp), "--host", "127.0.0.1",
+                  "--workers", str(args.web_workers), "--log-level", "warning", "--timeout-graceful-shutdown", "5"],
+    }
+    env = env | {"LEADLINE_WORKER_IN_PROCESS": "true"}  # as users run it: the turns' events are handled too
+    for name, cmd in servers.items():
+        port = free_port()
+        proc = start([*cmd, "--port", str(port)], port, env, tmp / f"{name}-{kind}.log",
+                     probe="/healthz" if name == "widget" else "/hello")
+        try:
+            if name == "widget":
+                out["widget_rps"] = round(rps(f"http://127.0.0.1:{port}", args.concurrency, args.seconds,
+                                              widget_request(public_key)), 1)
+                out["widget_rps_raw_client"] = round(rps_raw(port, args.concurrency, args.seconds,
+                                                             widget_request_raw(public_key)), 1)
+            else:
+                out["hello_rps"] = round(rps(f"http://127.0.0.1:{port}", args.concurrency, args.seconds,
+                                             hello_request), 1)
+                out["hello_rps_raw_client"] = round(rps_raw(port, args.concurrency, args.seconds,
+                                                            hello_request_raw), 1)
+        finally:
+            stop(proc)
+    out["widget_vs_hello"] = round(out["widget_rps"] / out["hello_rps"], 3)
+    out["widget_vs_hello_raw_client"] = round(out["widget_rps_raw_client"] / out["hello_rps_raw_client"], 3)
+    return out
 
 
 # -- one database -----------------------------------------------------------------------------------
@@ -366,23 +452,16 @@ def run_db(kind: str, url: str, args: argparse.Namespace, tmp: Path) -> dict[str
         with httpx.Client(base_url=base, timeout=120, headers={"Authorization": f"Bearer {ids['admin_key']}"}) as c:
             out |= bench_list(c, args.requests, args.deep_page)
             out |= bench_export(c, server.pid, args.export_rows)
-        out["widget_rps"] = round(rps(base, args.concurrency, args.seconds, widget_request(ids["public_key"])), 1)
     finally:
         stop(server)
-    hello_port = free_port()
-    hello = start([PYTHON, "-c", HELLO_APP, str(hello_port)], hello_port, env, tmp / "hello.log")
-    try:
-        out["hello_rps"] = round(rps(f"http://127.0.0.1:{hello_port}", args.concurrency, args.seconds,
-                                     hello_request), 1)
-    finally:
-        stop(hello)
-    out["widget_vs_hello"] = round(out["widget_rps"] / out["hello_rps"], 3)
+    out |= compare_widget_to_hello(env, ids["public_key"], args, tmp, kind)
     deep = out["deep_page_p95_ms"]
     out["targets_met"] = {
         "list_p95_under_50ms": out["first_page_p95_ms"] < 50,
         "deep_page_as_fast": deep is not None and deep < max(50.0, 1.5 * out["first_page_p95_ms"]),
         "export_under_2s": out["export_seconds"] < 2, "export_rss_under_50mb": out["export_rss_growth_mb"] < 50,
         "widget_at_least_30pct_of_hello": out["widget_vs_hello"] >= 0.3,
+        "widget_at_least_30pct_of_hello_raw_client": out["widget_vs_hello_raw_client"] >= 0.3,
     }
     print(f"[{kind}] {json.dumps(out)}", flush=True)
     return out
@@ -404,6 +483,7 @@ def main() -> None:
     p.add_argument("--deep-page", type=int, default=1000, help="follow next_cursor to this page")
     p.add_argument("--export-rows", type=int, default=10_000)
     p.add_argument("--concurrency", type=int, default=8)
+    p.add_argument("--web-workers", type=int, default=1, help="server processes for the widget/hello comparison")
     p.add_argument("--seconds", type=float, default=10.0, help="duration of each requests-per-second run")
     args = p.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="leadline-api-bench-"))
