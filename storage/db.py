@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
 import re
 import threading
@@ -12,6 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+
+try:
+    import fcntl
+except ImportError:  # Windows: processes sharing a file fall back to SQLite's own busy handler
+    fcntl = None  # type: ignore[assignment]
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -49,7 +53,7 @@ _HOLDS_WRITE_LOCK = "leadline_holds_write_lock"
 
 def _writer_lock_file(path: str) -> Path | None:
     """Where processes sharing an SQLite file queue for its write lock (none for in-memory databases)."""
-    if not path or path == ":memory:" or path.startswith("file:"):
+    if fcntl is None or not path or path == ":memory:" or path.startswith("file:"):
         return None
     return Path(path).with_name(Path(path).name + ".writer-lock")
 
