@@ -244,6 +244,7 @@ def main() -> None:
             # Wait for the worker: every queued turn run (or dead-lettered) and its reply sent.
             t1 = time.perf_counter()
             counts = db_counts(db)
+            pending_after_send = counts["inbound_pending"]
             last_progress, last_pending = time.monotonic(), counts["inbound_pending"] + counts["replies_pending"]
             while counts["inbound_pending"] or counts["replies_pending"]:
                 if time.perf_counter() - t1 > args.wait:
@@ -278,6 +279,10 @@ def main() -> None:
         "client_cpu_ms_per_ack": round(client_cpu_ms_per_ack, 2),  # this script's own cost, on the same machine
         "queued": queued, "deduplicated": duplicates,
         "worker_processed_all": processed, "process_seconds": round(process_seconds, 1),
+        # The worker's pace once the deliveries stopped: turns left then / seconds to run them and send
+        # their replies (the check every second rounds the time up).
+        "inbound_pending_after_send": pending_after_send,
+        "turns_per_s_after_send": round(pending_after_send / process_seconds, 1) if processed else None,
         **counts, "replies_sent_to_fake_graph": graph_sent,
         # Lost: a unique message that is not stored (as a visitor message once the worker ran).
         "lost": unique - (counts["visitor_messages"] if processed else counts["inbound_rows"]),

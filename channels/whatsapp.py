@@ -159,8 +159,7 @@ def store_batch(sessions: Any, deliveries: list[list[Value]]) -> list[dict[str, 
     (answered 500, and retried by Meta) never fails the others."""
     try:
         with unit_of_work(sessions) as s:
-            configs: dict[str, ChannelConfig | None] = {}
-            return [_store(s, values, configs) for values in deliveries]
+            return list(_store(s, deliveries))
     except Exception:
         if len(deliveries) == 1:
             log.exception("storing a whatsapp delivery failed")
@@ -169,7 +168,7 @@ def store_batch(sessions: Any, deliveries: list[list[Value]]) -> list[dict[str, 
     for values in deliveries:
         try:
             with unit_of_work(sessions) as s:
-                results.append(_store(s, values, {}))
+                results.extend(_store(s, [values]))
         except Exception:
             log.exception("storing a whatsapp delivery failed")
             results.append(_error())
@@ -180,38 +179,47 @@ def _error() -> Exception:
     return RuntimeError("the delivery could not be stored; nothing of it was kept")
 
 
-def _store(s: Session, values: list[Value], configs: dict[str, ChannelConfig | None]) -> dict[str, Any]:
-    """Queue every message and record every status of a verified delivery. `configs` caches the
-    channel look-ups of one transaction (a batch mostly addresses the same few numbers)."""
-    counts: dict[str, Any] = {"queued": 0, "duplicates": 0, "statuses": 0, "ignored_phone_numbers": []}
-    for value in values:
-        pnid = value.metadata.phone_number_id
-        if pnid not in configs:
-            configs[pnid] = channel_configs.find_active(s, CHANNEL, pnid)
-        config = configs[pnid]
-        if config is None:
-            log.warning("whatsapp delivery for unconfigured phone number id %s ignored", pnid)
-            counts["ignored_phone_numbers"].append(pnid)
-            continue
-        for message in value.messages:
-            counts["queued" if _queue(s, config, value, message) else "duplicates"] += 1
-        for status in value.statuses:
-            error = "; ".join(e.describe() for e in status.errors) or None
-            if channel_configs.record_delivery_status(s, config.workspace_id, CHANNEL, status.id,
-                                                      status.status, status.at, error):
-                counts["statuses"] += 1
+def _store(s: Session, deliveries: list[list[Value]]) -> list[dict[str, Any]]:
+    """Queue every message and record every status of verified deliveries; the counts of each. The
+    messages of all of them are queued with one statement (deduplicated by their wamids)."""
+    configs: dict[str, ChannelConfig | None] = {}  # a batch mostly addresses the same few numbers
+    counts: list[dict[str, Any]] = []
+    queued: list[tuple[dict[str, Any], outbox.NewEvent]] = []
+    for values in deliveries:
+        count: dict[str, Any] = {"queued": 0, "duplicates": 0, "statuses": 0, "ignored_phone_numbers": []}
+        counts.append(count)
+        for value in values:
+            pnid = value.metadata.phone_number_id
+            if pnid not in configs:
+                configs[pnid] = channel_configs.find_active(s, CHANNEL, pnid)
+            config = configs[pnid]
+            if config is None:
+                log.warning("whatsapp delivery for unconfigured phone number id %s ignored", pnid)
+                count["ignored_phone_numbers"].append(pnid)
+                continue
+            queued.extend((count, _event(config, value, message)) for message in value.messages)
+            for status in value.statuses:
+                error = "; ".join(e.describe() for e in status.errors) or None
+                if channel_configs.record_delivery_status(s, config.workspace_id, CHANNEL, status.id,
+                                                          status.status, status.at, error):
+                    count["statuses"] += 1
+    inserted = outbox.enqueue_many(s, [event for _, event in queued])
+    for count, event in queued:  # a message delivered twice in the batch counts as new once, the first time
+        new = event.event_id in inserted
+        inserted.discard(event.event_id)
+        count["queued" if new else "duplicates"] += 1
     return counts
 
 
-def _queue(s: Session, config: ChannelConfig, value: Value, message: WaMessage) -> bool:
+def _event(config: ChannelConfig, value: Value, message: WaMessage) -> outbox.NewEvent:
     wa_id = message.from_
     route: dict[str, Any] = {"config_id": config.id, "to": wa_id, "phone_number_id": config.address,
                              "context_message_id": message.id}
     text = _clean(message.visitor_text())
     if text is None:  # media, location, reaction…: answered politely without an agent turn
         route["received_at"] = message.received_at.isoformat()  # opens the 24-hour window
-        return outbox.enqueue_once(
-            s, config.workspace_id, outbox.CHANNEL_REPLY,
+        return outbox.NewEvent(
+            config.workspace_id, outbox.CHANNEL_REPLY,
             outbox.inbound_event_id(config.workspace_id, "whatsapp-media", message.id), {
                 "type": outbox.CHANNEL_REPLY, "workspace_id": config.workspace_id, "conversation_id": None,
                 "channel": CHANNEL, "route": route,
@@ -223,7 +231,7 @@ def _queue(s: Session, config: ChannelConfig, value: Value, message: WaMessage) 
         thread_id=thread_id(config.address, wa_id), text=text, provider_message_id=message.id,
         sender_name=value.sender_name(wa_id), received_at=message.received_at, reply_route=route,
     )
-    return outbox.enqueue_inbound(s, config.workspace_id, CHANNEL, message.id, inbound.model_dump(mode="json"))
+    return outbox.inbound_event(config.workspace_id, CHANNEL, message.id, inbound.model_dump(mode="json"))
 
 
 def _clean(text: str | None) -> str | None:

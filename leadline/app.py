@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -24,7 +25,9 @@ def served_app() -> FastAPI:
     """The app of one `leadline serve --workers N` process: the parent process has migrated already."""
     settings = get_settings()
     logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
-    return create_app(settings, migrate_db=False)
+    app = create_app(settings, migrate_db=False)
+    gc.freeze()  # as `leadline serve` does: full collections no longer walk what is loaded by now
+    return app
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None, *,

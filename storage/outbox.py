@@ -9,10 +9,11 @@ Two kinds of rows share the table:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, event, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -43,27 +44,58 @@ def enqueue_inbound(session: Session, workspace_id: str, channel: str, provider_
                     message: dict[str, Any]) -> bool:
     """Queue a verified provider message for its agent turn. False when it was queued before (a
     redelivery): the insert is skipped by the unique event id, without an error or a lost row."""
-    event_id = inbound_event_id(workspace_id, channel, provider_message_id)
-    return enqueue_once(session, workspace_id, INBOUND_MESSAGE, event_id, message)
+    event = inbound_event(workspace_id, channel, provider_message_id, message)
+    return bool(enqueue_many(session, [event]))
+
+
+def inbound_event(workspace_id: str, channel: str, provider_message_id: str, message: dict[str, Any]) -> NewEvent:
+    """The `inbound.message` row for a verified provider message (for `enqueue_many`)."""
+    return NewEvent(workspace_id, INBOUND_MESSAGE, inbound_event_id(workspace_id, channel, provider_message_id),
+                    message)
 
 
 def enqueue_once(session: Session, workspace_id: str, event_type: str, event_id: str,
                  payload: dict[str, Any]) -> bool:
     """Queue an event under a deterministic id; False (and nothing written) when that id is queued
     already, e.g. a reply a channel sends by itself for a provider message delivered twice."""
-    dialect = session.get_bind().dialect.name
-    make_insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
-    if make_insert is None:  # other databases: plain insert; a duplicate raises IntegrityError
-        enqueue(session, workspace_id, event_type, payload, event_id=event_id)
+    return bool(enqueue_many(session, [NewEvent(workspace_id, event_type, event_id, payload)]))
+
+
+class NewEvent(NamedTuple):
+    workspace_id: str
+    event_type: str
+    event_id: str  # deterministic, so a redelivery maps to the same row
+    payload: dict[str, Any]
+
+
+def enqueue_many(session: Session, events: Sequence[NewEvent]) -> set[str]:
+    """Queue events under deterministic ids in one statement; returns the ids inserted now. An id
+    queued before is skipped without an error; one given twice is inserted once (the first)."""
+    if not events:
+        return set()
+    stmt = _insert_once(session.get_bind().dialect.name)
+    if stmt is None:  # other databases: plain inserts; a duplicate raises IntegrityError
+        for e in events:
+            enqueue(session, e.workspace_id, e.event_type, e.payload, event_id=e.event_id)
         session.flush()
-        return True
-    values = {"workspace_id": workspace_id, "event_type": event_type, "event_id": event_id}
-    # Column defaults (status, times) and the payload's encryption come from the mapped table.
-    table = OutboxEvent.__table__
-    stmt = (make_insert(table).values(**values, payload=payload)
-            .on_conflict_do_nothing(index_elements=["event_id"]).returning(table.c.id))
+        return {e.event_id for e in events}
     session.flush()  # the workspace row may still be pending
-    return session.execute(stmt).first() is not None
+    rows = [e._asdict() for e in events]
+    return set(session.scalars(stmt, rows[0] if len(rows) == 1 else rows))
+
+
+@functools.cache
+def _insert_once(dialect: str) -> Any:
+    """One statement per dialect, its values bound at execution (built per call with the values
+    inlined, SQLAlchemy computed a cache key over every payload each time). Many rows go as one
+    multi-row INSERT (SQLAlchemy's "insertmanyvalues"), so a webhook's group commit makes one round
+    trip to SQLite, and so hands the GIL over once, instead of once per message. Column defaults
+    (status, times) and the payload's encryption come from the table."""
+    make_insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
+    if make_insert is None:
+        return None
+    table = OutboxEvent.__table__
+    return make_insert(table).on_conflict_do_nothing(index_elements=["event_id"]).returning(table.c.event_id)
 
 
 # -- the queue: claim with a lease, then complete, retry or dead-letter ------------------------------
@@ -123,6 +155,11 @@ def retry_at(id_: Any, when: datetime, error: str, **extra: Any) -> dict[str, An
 
 def dead(id_: Any, error: str, **extra: Any) -> dict[str, Any]:
     return {"id": id_, "status": DEAD, "last_error": error[:2000], **extra}
+
+
+def release(id_: Any, attempts: int) -> dict[str, Any]:
+    """Give back a leased row that was not tried after all: due again, its attempt not counted."""
+    return {"id": id_, "status": PENDING, "attempts": attempts}
 
 
 def replay(row: OutboxEvent | Delivery, now: datetime) -> None:
@@ -192,6 +229,7 @@ def events_by_id(session: Session, event_ids: Sequence[str]) -> dict[str, Outbox
     return {e.event_id: e for e in rows}
 
 
-__all__ = ["CHANNEL_REPLY", "DEAD", "DELIVERED", "INBOUND_MESSAGE", "PENDING", "claim", "dead", "delivered",
-           "enqueue", "enqueue_inbound", "events_by_id", "finish", "get_event", "inbound_event_id", "list_events",
-           "on_new_events", "replay", "resolve_pending_message", "retry_at"]
+__all__ = ["CHANNEL_REPLY", "DEAD", "DELIVERED", "INBOUND_MESSAGE", "PENDING", "NewEvent", "claim", "dead",
+           "delivered", "enqueue", "enqueue_inbound", "enqueue_many", "enqueue_once", "events_by_id", "finish",
+           "get_event", "inbound_event", "inbound_event_id", "list_events", "on_new_events", "release", "replay",
+           "resolve_pending_message", "retry_at"]

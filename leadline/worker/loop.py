@@ -1,7 +1,9 @@
-"""The worker loop. Each round: claim due outbox events (leased), run work events one by one, fan
-fact events out to deliveries (inserted already leased to this worker) and send those at once in
-parallel; then claim due deliveries (retries, and rows whose worker died) and send them. Every
-outcome is written guarded by the lease, so a worker that lost its lease changes nothing."""
+"""The worker loop. Each round: claim due outbox events (leased); run the agent turns among them one
+after the other, in order, and record their outcomes together; send the replies among them in the
+background, in parallel across conversations; fan fact events out to deliveries (inserted already
+leased to this worker) and send those in the background too; then claim due deliveries (retries,
+and rows whose worker died) and send them. One batch of sends is in flight while the next round
+runs. Every outcome is written guarded by the lease, so a worker that lost its lease changes nothing."""
 
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ from leadline.notify.events import is_fact
 from leadline.runtime import Runtime
 from leadline.worker import backoff, fanout
 from leadline.worker.deliver import Job, send
-from leadline.worker.work import HANDLERS
+from leadline.worker.work import HANDLERS, NETWORK_BOUND, Record
 from storage import deliveries, outbox, subscriptions
 from storage.db import Session, unit_of_work
 from storage.models import Delivery, OutboxEvent, Subscription
@@ -68,7 +70,7 @@ class Worker:
             try:
                 inflight.result()
             except Exception:  # not recorded: the rows stay leased and come back when the lease ends
-                log.exception("worker %s: recording a batch of deliveries failed", self.id)
+                log.exception("worker %s: recording a batch sent in the background failed", self.id)
 
     # -- the loop ------------------------------------------------------------------------------
     def run(self, stop: threading.Event, *, until_idle: bool = False) -> int:
@@ -119,27 +121,84 @@ class Worker:
         if not events:
             return 0
         facts = [e for e in events if is_fact(e.event_type)]
-        for event in (e for e in events if not is_fact(e.event_type)):
-            self._work(event)
+        work = [e for e in events if not is_fact(e.event_type)]
+        turns = [e for e in work if e.event_type not in NETWORK_BOUND]
+        if turns:
+            self._run_in_order(turns, started=time.monotonic())
+        sends = [e for e in work if e.event_type in NETWORK_BOUND]
+        if sends:
+            self._in_background(self._send_work, sends)
         if facts:
             self._fan_out(facts)
         return len(events)
 
-    def _work(self, event: OutboxEvent) -> None:
+    def _run_in_order(self, events: list[OutboxEvent], *, started: float) -> None:
+        """Run work events one after the other in claim order (so the messages of a conversation are
+        handled in the order they came) and record all outcomes in one transaction. Each agent turn
+        commits by itself, and a turn run again after a crash is a no-op (DESIGN rule 4), so recording
+        late loses nothing. Events not reached within half the lease go back to the queue, so a slow
+        batch (LLM turns) never runs on rows whose lease another worker may already hold."""
+        cutoff = started + self.lease.total_seconds() / 2
+        done: list[tuple[dict[str, Any], Record | None]] = []
+        for event in events:
+            if time.monotonic() > cutoff:
+                done.append((outbox.release(event.id, event.attempts - 1), None))
+            else:
+                done.append(self._attempt(event))
+        self._record(done)
+
+    def _send_work(self, events: list[OutboxEvent]) -> None:
+        """Network-bound work (replies to send) runs in the send pool: conversations in parallel, the
+        events of one conversation one after the other, so its replies arrive in order."""
+        in_order: dict[str, list[OutboxEvent]] = {}
+        for e in events:
+            in_order.setdefault(_order_key(e), []).append(e)
+        results = self.pool.map(lambda group: [self._attempt(e) for e in group], list(in_order.values()))
+        self._record([r for group in results for r in group])
+
+    def _attempt(self, event: OutboxEvent) -> tuple[dict[str, Any], Record | None]:
+        """Run one work event: its outcome row and what its handler asks to write with it."""
         handler = HANDLERS.get(event.event_type)
         started = time.monotonic()
         try:
             if handler is None:
                 raise DeliveryError(f"no handler for outbox event type {event.event_type!r}", retryable=False)
-            handler(self.rt, event.event_id, event.payload or {})
+            record = handler(self.rt, event.event_id, event.payload or {})
             outcome = outbox.delivered(event.id, self.clock())
         except Exception as e:
-            outcome = self._failed(event.id, event.attempts, e, deadline=None)
+            record, outcome = None, self._failed(event.id, event.attempts, e, deadline=None)
             log.warning("outbox %s %s attempt %d failed: %s", event.event_id, event.event_type, event.attempts,
                         outcome["last_error"])
-        with unit_of_work(self.rt.sessions) as s:
-            outbox.finish(s, OutboxEvent, self.id, [outcome])
         log.debug("outbox %s %s in %.0f ms", event.event_id, event.event_type, (time.monotonic() - started) * 1000)
+        return outcome, record
+
+    def _record(self, done: list[tuple[dict[str, Any], Record | None]]) -> None:
+        """Write the outcomes (and what their handlers asked for) in one transaction. If that fails,
+        each event's in its own, and one whose extra write fails gets its outcome alone: a reply that
+        was sent must be recorded as sent, or it would be sent again when its lease ends."""
+        try:
+            with unit_of_work(self.rt.sessions) as s:
+                for _, record in done:
+                    if record is not None:
+                        record(s)
+                outbox.finish(s, OutboxEvent, self.id, [outcome for outcome, _ in done])
+            return
+        except Exception:
+            if all(record is None for _, record in done):
+                raise  # nothing but outcomes: the database itself failed; the leases bring the rows back
+            log.exception("worker %s: recording %d outcomes together failed; recording each alone", self.id,
+                          len(done))
+        for outcome, record in done:
+            try:
+                with unit_of_work(self.rt.sessions) as s:
+                    if record is not None:
+                        record(s)
+                    outbox.finish(s, OutboxEvent, self.id, [outcome])
+            except Exception:
+                log.exception("worker %s: outbox row %s: what its handler asked to write failed; its outcome "
+                              "is recorded without it", self.id, outcome["id"])
+                with unit_of_work(self.rt.sessions) as s:
+                    outbox.finish(s, OutboxEvent, self.id, [outcome])
 
     def _fan_out(self, events: list[OutboxEvent]) -> None:
         now = self.clock()
@@ -188,12 +247,14 @@ class Worker:
         return lead_facts.load(s, self.settings.public_url, keys) if keys else {}
 
     def _send(self, jobs: list[Job], created: dict[str, datetime]) -> None:
+        if jobs:
+            self._in_background(self._send_batch, jobs, created)
+
+    def _in_background(self, fn: Callable[..., None], *args: Any) -> None:
         """Send in the background and return at once (after the previous batch is recorded), so the
         next batch's database work overlaps these requests. The rows stay leased meanwhile."""
-        if not jobs:
-            return
         self.flush()
-        self._inflight = self._finisher.submit(self._send_batch, jobs, created)
+        self._inflight = self._finisher.submit(fn, *args)
 
     def _send_batch(self, jobs: list[Job], created: dict[str, datetime]) -> None:
         window = timedelta(hours=self.settings.webhook_retry_hours)
@@ -236,6 +297,16 @@ class Worker:
         if deadline is not None:
             when = min(when, deadline)
         return outbox.retry_at(row_id, when, message)
+
+
+def _order_key(event: OutboxEvent) -> str:
+    """Events with the same key are sent one after the other, in order: the replies of a conversation
+    (or to one recipient, for a reply without a conversation, like a media answer), the updates of one
+    Slack message (the last one sent is the one that stays)."""
+    payload = event.payload or {}
+    route = payload.get("route") or {}
+    key = payload.get("conversation_id") or route.get("to") or payload.get("response_url") or event.event_id
+    return f"{event.event_type}:{payload.get('channel')}:{key}"
 
 
 def _lead_id(event: OutboxEvent) -> str | None:

@@ -132,8 +132,9 @@ def test_the_worker_dead_letters_a_permanent_error_and_reschedules_a_rate_limit(
     with unit_of_work(runtime.sessions) as s:
         outbox.enqueue(s, cfg["ws"], outbox.CHANNEL_REPLY, reply(cfg, channel="C0GONE"), event_id="evt_gone")
         outbox.enqueue(s, cfg["ws"], outbox.CHANNEL_REPLY, reply(cfg), event_id="evt_limited")
-    slack.faults.append(("error", "channel_not_found"))
-    slack.faults.append(("ratelimited", 120))
+    # The worker sends replies of different conversations in parallel, so each fault names its channel
+    # (C0GONE is not a channel the fake knows: channel_not_found).
+    slack.channel_faults[CHANNEL] = [("ratelimited", 120)]
     drain(runtime)
     with runtime.sessions() as s:
         rows = {e.event_id: e for e in s.scalars(select(OutboxEvent))}

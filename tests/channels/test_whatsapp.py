@@ -12,9 +12,10 @@ from typing import Any
 import httpx
 import pytest
 from fakes.graph_api import FakeGraph
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
-from channels.whatsapp import MAX_BODY_BYTES, sign
+from channels.whatsapp import MAX_BODY_BYTES, sign, store_batch
+from channels.whatsapp_payloads import Delivery
 from leadline.worker import drain
 from storage import channel_configs
 from storage.db import unit_of_work
@@ -155,6 +156,35 @@ def test_a_delivery_that_cannot_be_stored_fails_alone(wa: dict[str, str], runtim
     with runtime.sessions() as s:
         queued = {e.payload["provider_message_id"] for e in s.scalars(select(OutboxEvent))}
     assert queued == {f"wamid.P{i}" for i in range(1, 8)}  # not P0: its delivery was not kept
+
+
+def test_a_group_commit_queues_its_messages_in_one_statement_and_counts_each_delivery(
+        wa: dict[str, str], runtime: Any) -> None:
+    store_batch(runtime.sessions, [Delivery.model_validate(delivery(message("wamid.G0"))).values()])  # earlier
+    batch = [delivery(message("wamid.G1")),
+             delivery(message("wamid.G1"), message("wamid.G2", wa_id="15557654321")),  # G1 twice in the batch
+             delivery(message("wamid.G3", type="image", image={"id": "img1", "mime_type": "image/jpeg"})),
+             delivery(message("wamid.G4"), pnid="999999"),  # not a connected number
+             delivery(message("wamid.G0"))]  # a redelivery of a message stored before
+    inserts: list[str] = []
+
+    def count_inserts(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO OUTBOX"):
+            inserts.append(statement)
+
+    event.listen(runtime.engine, "before_cursor_execute", count_inserts)
+    try:
+        answers = store_batch(runtime.sessions, [Delivery.model_validate(b).values() for b in batch])
+    finally:
+        event.remove(runtime.engine, "before_cursor_execute", count_inserts)
+    assert [(a["queued"], a["duplicates"], a["ignored_phone_numbers"]) for a in answers] == [  # type: ignore[index]
+        (1, 0, []), (1, 1, []), (1, 0, []), (0, 0, ["999999"]), (0, 1, [])]
+    assert len(inserts) == 1
+    with runtime.sessions() as s:
+        rows = s.scalars(select(OutboxEvent).order_by(OutboxEvent.id)).all()
+    assert [(e.event_type, e.payload["in_reply_to" if e.event_type == "channel.reply" else "provider_message_id"])
+            for e in rows] == [("inbound.message", "wamid.G0"), ("inbound.message", "wamid.G1"),
+                               ("inbound.message", "wamid.G2"), ("channel.reply", "wamid.G3")]
 
 
 def test_button_and_interactive_replies_reach_the_agent_as_their_titles(wa: dict[str, str], runtime: Any) -> None:

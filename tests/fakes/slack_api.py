@@ -27,6 +27,8 @@ class FakeSlack(ServedFake):
     # Queued faults, consumed one per API call: ("ratelimited", retry_after) | ("error", code) | ("slow", s)
     # | ("http", status)
     faults: list[tuple[str, Any]] = field(default_factory=list)
+    # The same, but only for calls to one channel: for tests whose calls may come in any order.
+    channel_faults: dict[str, list[tuple[str, Any]]] = field(default_factory=dict)
     channels: set[str] = field(default_factory=lambda: {"C0SALES", "C0LEADS", "#sales"})
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -76,7 +78,8 @@ class FakeSlack(ServedFake):
         args = request.json() if "json" in content_type and request.body else request.form()
         token = token or args.pop("token", None)
         with self._lock:
-            fault = self.faults.pop(0) if self.faults else None
+            for_channel = self.channel_faults.get(str(args.get("channel")))
+            fault = for_channel.pop(0) if for_channel else self.faults.pop(0) if self.faults else None
         if fault is not None:
             kind, value = fault
             if kind == "ratelimited":
