@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # the fake Graph API the tests use
 
 from fakes.graph_api import FakeGraph  # noqa: E402
+from raw_http import Connection  # noqa: E402  (bench/ is on sys.path when this file runs)
 
 from channels.whatsapp import sign  # noqa: E402
 
@@ -88,40 +89,6 @@ def start_server(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[
         time.sleep(0.2)
     proc.terminate()
     raise SystemExit("leadline serve did not start in 60 s")
-
-
-class Connection:
-    """A minimal HTTP/1.1 keep-alive client connection. The load generator runs on the same machine
-    as the server, and httpx costs about 3x the server's CPU per request, so it would measure
-    itself; this costs a fraction of that (like wrk)."""
-
-    def __init__(self, host: str, port: int) -> None:
-        self.host, self.port = host, port
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
-
-    async def post(self, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
-        if self.writer is None or self.reader is None:
-            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
-        head = [f"POST {path} HTTP/1.1", f"Host: {self.host}:{self.port}", f"Content-Length: {len(body)}",
-                *(f"{k}: {v}" for k, v in headers.items())]
-        self.writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
-        try:
-            await self.writer.drain()
-            status_line, *lines = (await self.reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
-            fields = {k.strip().lower(): v.strip() for k, _, v in (ln.partition(":") for ln in lines if ln)}
-            payload = await self.reader.readexactly(int(fields.get("content-length", "0")))
-        except (OSError, asyncio.IncompleteReadError):
-            self.close()
-            raise
-        if fields.get("connection", "").lower() == "close":
-            self.close()
-        return int(status_line.split()[1]), payload
-
-    def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-        self.reader = self.writer = None
 
 
 async def send_all(host: str, port: int, bodies: list[bytes], concurrency: int,
