@@ -3,7 +3,8 @@
 `run_due_jobs(runtime, now)` is called about every 30 s by every worker loop (`leadline serve`
 and each `leadline worker`). For every job whose period has started and every active workspace
 without a run of that period, it claims the run by inserting a `job_runs` row (unique on job,
-period, workspace) and does the work in the SAME transaction. So:
+period, workspace) and does the work in the SAME transaction (a long scan comes first, outside
+it: `Job.plan`). So:
 - two workers never both run it: the second insert waits for the first and then skips;
 - a run that fails (or a worker that dies) rolls back with its claim, and the next tick retries;
 - large deployments spread the work: each workspace is its own small transaction, claimed by
@@ -55,6 +56,7 @@ class JobContext:
     workspace: Workspace
     now: datetime
     period: str
+    planned: Any = None  # what the job's `plan` found, when it has one
 
 
 @dataclass(frozen=True)
@@ -62,11 +64,15 @@ class Job:
     name: str
     schedule: Schedule
     run: Callable[[JobContext], dict[str, Any]]  # returns counts, kept on the run row
+    # Reads done before the run's transaction: the claim is that transaction's first write, and on
+    # SQLite the one write lock is held from there to its end, so a long scan there would hold up
+    # every webhook and agent turn. `run` gets the result as `ctx.planned` and writes only.
+    plan: Callable[[JobContext], Any] | None = None
 
 
 JOBS: tuple[Job, ...] = (
     Job("retention_purge", Schedule("day", 2), retention.run),
-    Job("rescore", Schedule("day", 3), rescore.run),  # SPEC S6
+    Job("rescore", Schedule("day", 3), rescore.run, plan=rescore.plan),  # SPEC S6
     Job("follow_up_reminders", Schedule("day", 8), reminders.run),  # SPEC R3
     Job("sla_escalation", Schedule("hour"), sla.run),  # once per stay: lead_marks
 )
@@ -98,13 +104,19 @@ def run_due_jobs(runtime: Runtime, now: datetime, *, jobs: tuple[Job, ...] = JOB
 
 
 def _run_one(runtime: Runtime, job: Job, period: str, workspace_id: str, now: datetime, worker: str) -> bool:
+    planned = None
+    if job.plan is not None:
+        with runtime.sessions() as s:  # read only
+            ws = s.get(Workspace, workspace_id)
+            assert ws is not None
+            planned = job.plan(JobContext(s, ws, now, period))
     with unit_of_work(runtime.sessions) as s:
         run = job_runs.claim_run(s, job.name, period, workspace_id, worker=worker, at=now)
         if run is None:
             return False
         ws = s.get(Workspace, workspace_id)
         assert ws is not None
-        result = job.run(JobContext(s, ws, now, period))
+        result = job.run(JobContext(s, ws, now, period, planned))
         job_runs.finish_run(run, at=now, result=result)
         log.info("scheduled job %s for %s (%s): %s", job.name, workspace_id, period, result)
         return True

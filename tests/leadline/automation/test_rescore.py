@@ -4,11 +4,13 @@ record with reason "rescore" and its events, and the hot-lead rule is applied as
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
 from agent.extraction.base import Evidence, Extraction, Signal
-from leadline.automation.scheduler import JOBS, run_due_jobs
+from leadline.automation import rescore
+from leadline.automation.scheduler import JOBS, Job, JobContext, Schedule, run_due_jobs
 from skills.rubric import load_rubric
 from storage import leads
 from storage.db import unit_of_work
@@ -83,3 +85,33 @@ def test_closed_and_unscored_leads_are_not_rescored(runtime, make_workspace, tal
     run_due_jobs(runtime, at_three(date(2026, 11, 23) + timedelta(days=60)), jobs=RESCORE)
     with runtime.sessions() as s:
         assert s.get(Lead, last.lead_id).score == 100
+
+
+def test_leads_are_scored_before_the_run_takes_the_write_lock(runtime, make_workspace, talk, hot_talk) -> None:  # type: ignore[no-untyped-def]
+    """The scan runs before the claim's transaction (on SQLite the one writer lock is held from a
+    transaction's first write to its end, so webhooks and turns would wait out the whole scan). A
+    lead a turn scores in between keeps the turn's newer score."""
+    ws = make_workspace()
+    first = talk(ws, who="v1")[-1]
+    second = talk(ws, [line.replace("maria@", "omar@") for line in hot_talk], who="v2")[-1]
+    planned: list[Any] = []
+
+    def plan_then_a_turn_scores_one(ctx: JobContext) -> Any:
+        found = rescore.plan(ctx)
+        planned.append(found)
+        # A turn of the second visitor changes its score meanwhile. On SQLite this write could not
+        # happen if the scan ran inside the claim's transaction: this thread would hold the lock.
+        with unit_of_work(runtime.sessions) as s:
+            leads.record_score(s, s.get(Lead, second.lead_id), rubric="bant", score=55, band="warm", breakdown={},
+                               reason="conversation", at=ctx.now)
+        return found
+
+    job = Job("rescore", Schedule("day", 3), rescore.run, plan=plan_then_a_turn_scores_one)
+    run_due_jobs(runtime, at_three(date(2026, 11, 23) + timedelta(days=60)), jobs=(job,))
+    checked, changes = planned[0]
+    assert checked == 2 and {c.lead_id for c in changes} == {first.lead_id, second.lead_id}
+    with runtime.sessions() as s:
+        assert s.get(Lead, first.lead_id).score == 87  # re-scored
+        assert s.get(Lead, second.lead_id).score == 55  # the turn's score stands
+        assert [r.lead_id for r in s.scalars(select(LeadScore).where(LeadScore.reason == "rescore"))] \
+            == [first.lead_id]
