@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from agent.types import Channel, InboundMessage
 from channels.email_parse import ParsedEmail, visitor_text
 from channels.email_send import event_id_of
-from storage import channel_configs, email_threads, outbox
+from storage import channel_configs, conversations, email_threads, outbox
 from storage.db import unit_of_work
 from storage.models import ChannelConfig
 
@@ -112,7 +112,7 @@ def _record_bounce(s: Session, workspace_id: str, parsed: ParsedEmail) -> None:
     """A bounce of one of our replies marks its delivery status failed."""
     for message_id in parsed.bounced_ids:
         if event_id_of(message_id) is not None:
-            channel_configs.record_delivery_status(s, workspace_id, CHANNEL, message_id, "failed",
+            conversations.record_delivery_status(s, workspace_id, CHANNEL, message_id, "failed",
                                                    datetime.now(UTC), error=f"bounced: {parsed.subject[:200]}")
 
 

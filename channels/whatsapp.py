@@ -35,7 +35,7 @@ from agent.types import MAX_MESSAGE_CHARS, Channel, InboundMessage
 from channels import webhook_http
 from channels.webhook_http import read_signed
 from channels.whatsapp_payloads import Delivery, Value, WaMessage
-from storage import channel_configs, outbox
+from storage import channel_configs, conversations, outbox
 from storage.db import unit_of_work
 from storage.models import ChannelConfig
 
@@ -200,7 +200,7 @@ def _store(s: Session, deliveries: list[list[Value]]) -> list[dict[str, Any]]:
             queued.extend((count, _event(config, value, message)) for message in value.messages)
             for status in value.statuses:
                 error = "; ".join(e.describe() for e in status.errors) or None
-                if channel_configs.record_delivery_status(s, config.workspace_id, CHANNEL, status.id,
+                if conversations.record_delivery_status(s, config.workspace_id, CHANNEL, status.id,
                                                           status.status, status.at, error):
                     count["statuses"] += 1
     inserted = outbox.enqueue_many(s, [event for _, event in queued])

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from storage import channel_configs
+from storage import channel_configs, conversations
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ def send_reply(runtime: Any, event_id: str, payload: dict[str, Any], *,
         template = (config.settings or {}).get("template")
         phone_number_id = config.address
         conversation_id = payload.get("conversation_id")
-        last_in = channel_configs.last_visitor_message_at(s, conversation_id) if conversation_id else None
+        last_in = conversations.last_visitor_message_at(s, conversation_id) if conversation_id else None
     if not token:
         raise WhatsAppSendError(f"WhatsApp channel {route['config_id']} has no access token", retryable=False)
     opened = [t for t in (last_in, _parse(route.get("received_at"))) if t is not None]

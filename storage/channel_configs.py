@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from storage.models import ChannelConfig, Message, Workspace
+from storage.models import ChannelConfig, Workspace
 
 
 def normalise_address(kind: str, address: str) -> str:
@@ -83,31 +82,3 @@ def delete_config(session: Session, config: ChannelConfig) -> None:
     session.flush()
 
 
-# -- outbound message delivery statuses (provider status callbacks) ---------------------------------
-# A status only moves forward: callbacks may arrive out of order (`delivered` after `read`).
-STATUS_RANK = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}
-_OUTBOUND_BY_PROVIDER_ID = select(Message).where(
-    Message.workspace_id == bindparam("ws"),
-    Message.channel == bindparam("channel"),
-    Message.provider_message_id == bindparam("pid"),
-)
-
-
-def record_delivery_status(session: Session, workspace_id: str, channel: str, provider_message_id: str,
-                           status: str, at: datetime, error: str | None = None) -> bool:
-    """Record a provider's status on the message it sent; False when no such message is known."""
-    message = session.scalar(_OUTBOUND_BY_PROVIDER_ID, {"ws": workspace_id, "channel": channel,
-                                                        "pid": provider_message_id})
-    if message is None:
-        return False
-    if STATUS_RANK.get(status, 0) > STATUS_RANK.get(message.delivery_status or "", 0):
-        message.delivery_status, message.delivery_status_at = status, at
-        if error is not None:
-            message.delivery_error = error
-    return True
-
-
-def last_visitor_message_at(session: Session, conversation_id: str) -> datetime | None:
-    """When the visitor last wrote in a conversation (WhatsApp's 24-hour service window)."""
-    return session.scalar(select(func.max(Message.created_at)).where(
-        Message.conversation_id == conversation_id, Message.role == "visitor"))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, insert, select, update
+from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -21,11 +21,12 @@ _BY_THREAD = select(Conversation).where(
     Conversation.channel == bindparam("channel"),
     Conversation.thread_key == bindparam("key"),
 )
-_PROVIDER_ID_SEEN = select(Message.id).where(
+_BY_PROVIDER_ID = (
     Message.workspace_id == bindparam("ws"),
     Message.channel == bindparam("channel"),
     Message.provider_message_id == bindparam("pid"),
 )
+_PROVIDER_ID_SEEN = select(Message.id).where(*_BY_PROVIDER_ID)
 
 
 def conversation_for_thread(session: Session, workspace_id: str, contact_id: str, channel: str,
@@ -153,3 +154,29 @@ def transcript(session: Session, conversation_id: str) -> list[Message]:
     return list(session.scalars(
         select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id)
     ))
+
+
+# -- outbound message delivery statuses (provider status callbacks) ---------------------------------
+# A status only moves forward: callbacks may arrive out of order (`delivered` after `read`).
+STATUS_RANK = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}
+_MESSAGE_BY_PROVIDER_ID = select(Message).where(*_BY_PROVIDER_ID)
+
+
+def record_delivery_status(session: Session, workspace_id: str, channel: str, provider_message_id: str,
+                           status: str, at: datetime, error: str | None = None) -> bool:
+    """Record a provider's status on the message it sent; False when no such message is known."""
+    message = session.scalar(_MESSAGE_BY_PROVIDER_ID, {"ws": workspace_id, "channel": channel,
+                                                       "pid": provider_message_id})
+    if message is None:
+        return False
+    if STATUS_RANK.get(status, 0) > STATUS_RANK.get(message.delivery_status or "", 0):
+        message.delivery_status, message.delivery_status_at = status, at
+        if error is not None:
+            message.delivery_error = error
+    return True
+
+
+def last_visitor_message_at(session: Session, conversation_id: str) -> datetime | None:
+    """When the visitor last wrote in a conversation (WhatsApp's 24-hour service window)."""
+    return session.scalar(select(func.max(Message.created_at)).where(
+        Message.conversation_id == conversation_id, Message.role == "visitor"))

@@ -17,7 +17,7 @@ from sqlalchemy import event, func, select
 from channels.whatsapp import MAX_BODY_BYTES, sign, store_batch
 from channels.whatsapp_payloads import Delivery
 from leadline.worker import drain
-from storage import channel_configs
+from storage import channel_configs, conversations
 from storage.db import unit_of_work
 from storage.models import Contact, Conversation, Lead, Message, OutboxEvent
 
@@ -138,14 +138,14 @@ def test_concurrent_redeliveries_queue_the_message_once(wa: dict[str, str], runt
 
 
 def test_a_delivery_that_cannot_be_stored_fails_alone(wa: dict[str, str], runtime: Any, monkeypatch: Any) -> None:
-    real = channel_configs.record_delivery_status
+    real = conversations.record_delivery_status
 
     def poisoned(s: Any, ws: str, channel: str, pid: str, *args: Any) -> bool:
         if pid == "wamid.BOOM":
             raise RuntimeError("disk on fire")
         return real(s, ws, channel, pid, *args)
 
-    monkeypatch.setattr(channel_configs, "record_delivery_status", poisoned)
+    monkeypatch.setattr(conversations, "record_delivery_status", poisoned)
     now = str(int(time.time()))
     bad = delivery(message("wamid.P0"), statuses=[{"id": "wamid.BOOM", "status": "read", "timestamp": now}])
     bodies = [bad] + [delivery(message(f"wamid.P{i}")) for i in range(1, 8)]
