@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.ids import new_id
-from storage.models import Delivery, Message, OutboxEvent
+from storage.models import Delivery, LeasedRow, Message, OutboxEvent
 
 INBOUND_MESSAGE = "inbound.message"
 CHANNEL_REPLY = "channel.reply"
@@ -162,7 +162,7 @@ def release(id_: Any, attempts: int) -> dict[str, Any]:
     return {"id": id_, "status": PENDING, "attempts": attempts}
 
 
-def replay(row: OutboxEvent | Delivery, now: datetime) -> None:
+def replay(row: LeasedRow, now: datetime) -> None:
     """Give a dead (or delivered) row a fresh set of attempts, due now; its last error stays until
     an attempt succeeds."""
     row.status, row.attempts, row.available_at = PENDING, 0, now

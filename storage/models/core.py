@@ -258,15 +258,10 @@ class AuditLog(Base):
     __table_args__ = (Index("ix_audit_ws_entity", "workspace_id", "entity_type", "entity_id"),)
 
 
-class OutboxEvent(Base):
-    """Transactional outbox (DESIGN rule 2): written with the change, delivered by the worker."""
+class LeasedRow:
+    """The queue columns of rows a worker claims with a lease and retries (outbox events, deliveries):
+    what `storage.outbox.claim`, `finish` and `replay` read and write."""
 
-    __tablename__ = "outbox"
-    id: Mapped[int] = serial_column()
-    event_id: Mapped[str] = mapped_column(String(40), unique=True, default=lambda: new_id("evt"))
-    workspace_id: Mapped[str] = workspace_column()
-    event_type: Mapped[str] = mapped_column(String(60))
-    payload: Mapped[Any] = mapped_column(EncryptedJSON)
     status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | delivered | dead
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     available_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -275,6 +270,17 @@ class OutboxEvent(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column()
+
+
+class OutboxEvent(LeasedRow, Base):
+    """Transactional outbox (DESIGN rule 2): written with the change, delivered by the worker."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = serial_column()
+    event_id: Mapped[str] = mapped_column(String(40), unique=True, default=lambda: new_id("evt"))
+    workspace_id: Mapped[str] = workspace_column()
+    event_type: Mapped[str] = mapped_column(String(60))
+    payload: Mapped[Any] = mapped_column(EncryptedJSON)
     __table_args__ = (Index("ix_outbox_due", "status", "available_at"),)
 
 

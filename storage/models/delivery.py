@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.core import Base, id_column, utcnow, workspace_column
+from storage.models.core import Base, LeasedRow, id_column, utcnow, workspace_column
 from storage.types import EncryptedJSON
 
 
@@ -31,7 +31,7 @@ class Subscription(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class Delivery(Base):
+class Delivery(LeasedRow, Base):
     __tablename__ = "deliveries"
     id: Mapped[str] = id_column("dlv")
     workspace_id: Mapped[str] = workspace_column()
@@ -42,16 +42,8 @@ class Delivery(Base):
     subscription_id: Mapped[str | None] = mapped_column(
         String(40), ForeignKey("subscriptions.id", ondelete="SET NULL"), index=True)
     kind: Mapped[str] = mapped_column(String(20))  # email | slack | webhook
-    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | delivered | dead
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    available_at: Mapped[datetime] = mapped_column(default=utcnow)
-    locked_until: Mapped[datetime | None] = mapped_column()
-    locked_by: Mapped[str | None] = mapped_column(String(100))
-    last_error: Mapped[str | None] = mapped_column(Text)
     response_code: Mapped[int | None] = mapped_column(Integer)
     latency_ms: Mapped[int | None] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    delivered_at: Mapped[datetime | None] = mapped_column()
     __table_args__ = (
         # A re-run fan-out finds the row it made before instead of adding a second one.
         UniqueConstraint("event_id", "target", name="uq_delivery_event_target"),
