@@ -14,6 +14,7 @@ Pages (`/`, `/chat/{public_key}`, `/widget.js`) are in `channels.widget_pages`.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
@@ -235,8 +236,9 @@ def _start_session(request: Request, public_key: str, raw: bytes) -> Response:
 async def post_message(request: Request, public_key: str) -> Response:
     """One visitor message -> one agent turn -> the reply (a retry with the same id gets the same reply)."""
     raw = await request.body()
-    # One hop to the threadpool for the whole request: each hop costs a thread handoff under the GIL.
-    return await run_in_threadpool(_post_message, request, public_key, raw)
+    # One hop for the whole request, to the runtime's turn threads (see Runtime.turns).
+    turns = request.app.state.runtime.turns
+    return await asyncio.get_running_loop().run_in_executor(turns, _post_message, request, public_key, raw)
 
 
 def _post_message(request: Request, public_key: str, raw: bytes) -> Response:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 from agent.agent import Agent
 from leadline.settings import Settings
@@ -21,8 +22,25 @@ class Runtime:
     engine: Engine
     sessions: sessionmaker[Session]
     agent: Agent
+    _turns: ThreadPoolExecutor | None = field(default=None, repr=False)
+
+    @property
+    def turns(self) -> ThreadPoolExecutor:
+        """The threads that run agent turns answered within a request (widget, hosted page). A turn
+        of the rule-based extractor on SQLite is all CPU and one write transaction, and SQLite
+        writes one transaction at a time, Python runs one thread at a time: one thread runs them
+        one after another, since more threads only queue on the write lock, and their switching
+        under the interpreter lock cost a fifth more CPU per turn. PostgreSQL takes writers in
+        parallel and its turns wait on the network, as a language model's would: several threads."""
+        if self._turns is None:
+            cpu_bound = self.engine.dialect.name == "sqlite" and self.settings.extractor == "rules"
+            n = self.settings.turn_threads or (1 if cpu_bound else 8)
+            self._turns = ThreadPoolExecutor(n, thread_name_prefix="leadline-turn")
+        return self._turns
 
     def close(self) -> None:
+        if self._turns is not None:
+            self._turns.shutdown(wait=True)
         self.engine.dispose()
 
 

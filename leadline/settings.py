@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     # process runs its own outbox worker (claims keep them apart). Widget streams are woken at once
     # only by replies written in their own process; others reach the page at its next heartbeat.
     web_workers: int = Field(1, ge=1, le=64, description="server processes of `leadline serve`")
+    turn_threads: int | None = Field(None, ge=1, le=64, description="threads running widget agent turns per "
+                                     "process; default 1 on SQLite, 8 on PostgreSQL")
     extractor: Literal["rules"] = "rules"  # a language-model backend is planned (separate issue)
     log_level: str = "INFO"
     demo_workspace: bool = Field(True, description="create a demo workspace when the database is empty")
@@ -57,6 +59,8 @@ class Settings(BaseSettings):
     worker_batch_size: int = Field(100, ge=1, le=1000)
     worker_concurrency: int = Field(16, ge=1, le=128, description="deliveries sent in parallel per worker")
     worker_poll_seconds: float = Field(1.0, gt=0, description="idle polling interval")
+    worker_gather_seconds: float = Field(0.05, ge=0, le=5, description="after a wake-up, wait this long for "
+                                         "more events before claiming")
     worker_max_attempts: int = Field(10, ge=1, description="attempts before an event is dead-lettered")
     worker_retry_base_seconds: float = Field(10.0, gt=0, description="first retry delay (doubles, jittered)")
     worker_retry_max_seconds: float = Field(3600.0, gt=0)

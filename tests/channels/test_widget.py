@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -216,6 +218,30 @@ def test_a_retried_message_gets_the_same_reply_and_runs_once(client, make_worksp
     other = start(client, ws)["token"]
     assert not send(client, ws, other, "Could I get pricing?", cid="c-1").json()["duplicate"]
     assert count_messages(live.runtime) == 4
+
+
+
+def test_messages_run_on_the_runtime_turn_threads(client, make_workspace, live) -> None:  # type: ignore[no-untyped-def]
+    """Widget turns run on Runtime.turns: on SQLite one thread, one turn after another (its writes
+    are one at a time anyway); every message is answered, none lost to the queueing."""
+    ws = make_workspace()
+    agent, seen = live.runtime.agent, []
+    handle = agent.handle
+
+    def spy(msg):  # type: ignore[no-untyped-def]
+        seen.append(threading.current_thread().name)
+        return handle(msg)
+
+    agent.handle = spy
+    tokens = [start(client, ws)["token"] for _ in range(6)]
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(lambda t: send(client, ws, t, "Hi, what does it cost?"), tokens))
+    assert [a.status_code for a in answers] == [200] * 6
+    assert all(a.json()["reply"]["text"] for a in answers)
+    assert len(seen) == 6 and all(name.startswith("leadline-turn") for name in seen)
+    if live.runtime.engine.dialect.name == "sqlite":
+        assert len(set(seen)) == 1
+    assert count_messages(live.runtime) == 12
 
 
 # -- CORS -----------------------------------------------------------------------------------------
