@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, event, or_, select, update
+from sqlalchemy import bindparam, event, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -116,6 +116,10 @@ def claim(session: Session, model: Queued, worker_id: str, now: datetime, lease:
            .order_by(model.available_at, model.id).limit(limit))
     if ids is not None:
         due = due.where(model.id.in_(list(ids)))
+    # Most rounds find nothing due. Ask with a read first: the UPDATE would take SQLite's one write
+    # lock (and PostgreSQL's row locks) even when it changes nothing, and agent turns wait for it.
+    if session.scalar(due.with_only_columns(literal(1)).order_by(None).limit(1)) is None:
+        return []
     if session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
     stmt = (update(model).where(model.id.in_(due.scalar_subquery()))

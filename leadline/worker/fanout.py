@@ -20,6 +20,13 @@ def wants(sub: Subscription, event_type: str, payload: dict[str, Any]) -> bool:
     return True
 
 
+def may_reach(event: OutboxEvent, subs: list[Subscription]) -> bool:
+    """Whether the event can have any recipient: only then are the lead's facts worth loading."""
+    payload = event.payload or {}
+    return (event.event_type in CONTACT_MAIL_EVENTS or event.event_type in OWNER_MAIL_EVENTS
+            or any(wants(s, event.event_type, payload) for s in subs))
+
+
 def targets(event: OutboxEvent, subs: list[Subscription], lead: LeadFacts | None) -> list[dict[str, Any]]:
     payload = event.payload or {}
     base = {"workspace_id": event.workspace_id, "event_id": event.event_id, "event_type": event.event_type}

@@ -97,6 +97,52 @@ def test_in_process_worker_is_woken_by_the_commit(rt, ws_id, subscribe, hot_lead
     assert len(calls) == 1 and took < 5
 
 
+
+def test_a_woken_worker_gathers_the_events_committed_just_behind(rt, ws_id, emit, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """After a wake-up the worker waits `worker_gather_seconds` before claiming, so events committed
+    one after another are worked in one round instead of one round each."""
+    rt.settings.worker_poll_seconds, rt.settings.worker_gather_seconds = 30.0, 0.5
+    rounds: list[int] = []
+    real_claim = outbox.claim
+
+    def claim(s, model, *args, **kwargs):  # type: ignore[no-untyped-def]
+        rows = real_claim(s, model, *args, **kwargs)
+        if model is OutboxEvent and rows:
+            rounds.append(len(rows))
+        return rows
+
+    monkeypatch.setattr(outbox, "claim", claim)
+    worker = InProcessWorker(rt).start()
+    try:
+        time.sleep(0.2)  # let it go idle
+        emit(ws_id)  # wakes it
+        time.sleep(0.1)
+        emit(ws_id, n=2)  # within the gather window
+        deadline = time.monotonic() + 5
+        while sum(rounds) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        worker.stop()
+    assert rounds == [3]
+
+
+def test_fan_out_reads_lead_facts_only_for_events_someone_receives(rt, ws_id, emit, subscribe, hot_lead,
+                                                                   monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from leadline.worker import loop
+
+    loaded: list[list] = []
+    real_load = loop.lead_facts.load
+    monkeypatch.setattr(loop.lead_facts, "load", lambda s, url, keys: loaded.append(keys) or real_load(s, url, keys))
+    lead_id = hot_lead(ws_id)
+    drain(rt)  # the turn's events: no subscription, and no e-mail among them for this lead
+    assert loaded == []
+    subscribe(ws_id, "webhook", ["lead.captured"], {"url": "http://127.0.0.1:9/hook"}, {"secret": "s"})
+    emit(ws_id, "lead.captured", lead_id=lead_id)
+    emit(ws_id, "lead.scored", lead_id=lead_id)  # nobody asked for this one
+    drain(rt)
+    assert loaded == [[(ws_id, lead_id)]]
+
+
 def test_the_worker_loop_runs_scheduled_jobs_about_every_30_s(rt, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import leadline.automation.scheduler as scheduler
     from leadline.worker import Worker
