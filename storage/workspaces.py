@@ -73,10 +73,13 @@ def first_workspace(session: Session) -> Workspace | None:
     return session.scalar(select(Workspace).order_by(Workspace.created_at).limit(1))
 
 
+_STAGE_BY_KEY = select(PipelineStage).where(PipelineStage.workspace_id == bindparam("ws"),
+                                            PipelineStage.key == bindparam("key"))
+
+
 def stage_by_key(session: Session, workspace_id: str, key: str) -> PipelineStage:
-    stage = session.scalar(
-        select(PipelineStage).where(PipelineStage.workspace_id == workspace_id, PipelineStage.key == key)
-    )
+    # One statement built once: every captured lead asks for its first stage.
+    stage = session.scalar(_STAGE_BY_KEY, {"ws": workspace_id, "key": key})
     if stage is None:
         raise LookupError(f"workspace {workspace_id} has no pipeline stage {key!r}")
     return stage
