@@ -7,6 +7,8 @@
   served by uvicorn with the same settings (`--web-workers` processes), the same client and the
   same concurrency; once with httpx clients in threads and once with the minimal raw client of
   bench/raw_http.py (httpx caps a hello-world endpoint at the client's own speed on 2 cores).
+  Each server is warmed up first (`--warmup` s); the server CPU per request, taken during the raw
+  client's run, is the steadier figure on a shared machine.
 
 usage: python bench/api_bench.py [--leads 1000000] [--db sqlite|postgres|both] [--pg-url URL] [--web-workers N]
 PostgreSQL: `--pg-url postgresql://user@127.0.0.1:PORT/postgres`, else a throwaway server is
@@ -37,7 +39,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from raw_http import Connection  # bench/ is on sys.path when this file runs
+from procs import cpu_seconds  # bench/ is on sys.path when this file runs
+from raw_http import Connection
 from sqlalchemy import Engine, create_engine, text
 
 from storage import crypto, lead_queries
@@ -347,6 +350,7 @@ def widget_request(public_key: str) -> Callable[[httpx.Client, int, int], None]:
     """Every 5 messages a new visitor session (a conversation of the usual length), whose
     session start is counted in the time but not as a message."""
     tokens: dict[int, str] = {}
+    run = uuid.uuid4().hex[:6]  # each run's visitors are new people, so no run merges into another's contacts
 
     def send(c: httpx.Client, worker: int, i: int) -> None:
         if i % len(WIDGET_TURNS) == 0:
@@ -354,7 +358,7 @@ def widget_request(public_key: str) -> Callable[[httpx.Client, int, int], None]:
             r.raise_for_status()
             tokens[worker] = r.json()["token"]
         r = c.post(f"/widget/v1/{public_key}/messages", headers={"Authorization": f"Bearer {tokens[worker]}"},
-                   json=widget_message(worker, i))
+                   json=widget_message(run, worker, i))
         r.raise_for_status()
         assert r.json()["reply"] is not None
 
@@ -364,21 +368,23 @@ def widget_request(public_key: str) -> Callable[[httpx.Client, int, int], None]:
 def widget_request_raw(public_key: str) -> Callable[[Connection, int, int], Awaitable[None]]:
     tokens: dict[int, str] = {}
     json_type = {"Content-Type": "application/json"}
+    run = uuid.uuid4().hex[:6]
 
     async def send(c: Connection, worker: int, i: int) -> None:
         if i % len(WIDGET_TURNS) == 0:
             status, body = await c.post(f"/widget/v1/{public_key}/session", b"{}", json_type)
             assert status == 200, body
             tokens[worker] = json.loads(body)["token"]
-        status, body = await c.post(f"/widget/v1/{public_key}/messages", json.dumps(widget_message(worker, i)).encode(),
+        body_out = json.dumps(widget_message(run, worker, i)).encode()
+        status, body = await c.post(f"/widget/v1/{public_key}/messages", body_out,
                                     {**json_type, "Authorization": f"Bearer {tokens[worker]}"})
         assert status == 200 and json.loads(body)["reply"] is not None, body
 
     return send
 
 
-def widget_message(worker: int, i: int) -> dict[str, str]:
-    n = f"{worker}-{i // len(WIDGET_TURNS)}"
+def widget_message(run: str, worker: int, i: int) -> dict[str, str]:
+    n = f"{run}-{worker}-{i // len(WIDGET_TURNS)}"
     return {"text": WIDGET_TURNS[i % len(WIDGET_TURNS)].replace("{n}", n), "client_message_id": uuid.uuid4().hex}
 
 
@@ -408,17 +414,18 @@ def compare_widget_to_hello(env: dict[str, str], public_key: str, args: argparse
         port = free_port()
         proc = start([*cmd, "--port", str(port)], port, env, tmp / f"{name}-{kind}.log",
                      probe="/healthz" if name == "widget" else "/hello")
+        make, make_raw = ((widget_request(public_key), widget_request_raw(public_key)) if name == "widget"
+                          else (hello_request, hello_request_raw))
         try:
-            if name == "widget":
-                out["widget_rps"] = round(rps(f"http://127.0.0.1:{port}", args.concurrency, args.seconds,
-                                              widget_request(public_key)), 1)
-                out["widget_rps_raw_client"] = round(rps_raw(port, args.concurrency, args.seconds,
-                                                             widget_request_raw(public_key)), 1)
-            else:
-                out["hello_rps"] = round(rps(f"http://127.0.0.1:{port}", args.concurrency, args.seconds,
-                                             hello_request), 1)
-                out["hello_rps_raw_client"] = round(rps_raw(port, args.concurrency, args.seconds,
-                                                            hello_request_raw), 1)
+            # Both servers warm up alike: a first start's scheduled jobs and first-use imports are not
+            # the steady state being compared.
+            rps_raw(port, args.concurrency, args.warmup, make_raw)
+            out[f"{name}_rps"] = round(rps(f"http://127.0.0.1:{port}", args.concurrency, args.seconds, make), 1)
+            cpu0 = cpu_seconds(proc.pid, children=True)
+            rate = rps_raw(port, args.concurrency, args.seconds, make_raw)
+            cpu_ms = (cpu_seconds(proc.pid, children=True) - cpu0) * 1000 / (rate * args.seconds)
+            out[f"{name}_rps_raw_client"] = round(rate, 1)
+            out[f"{name}_server_cpu_ms_per_request"] = round(cpu_ms, 2)
         finally:
             stop(proc)
     out["widget_vs_hello"] = round(out["widget_rps"] / out["hello_rps"], 3)
@@ -485,6 +492,7 @@ def main() -> None:
     p.add_argument("--concurrency", type=int, default=8)
     p.add_argument("--web-workers", type=int, default=1, help="server processes for the widget/hello comparison")
     p.add_argument("--seconds", type=float, default=10.0, help="duration of each requests-per-second run")
+    p.add_argument("--warmup", type=float, default=3.0, help="seconds of load before each server is measured")
     args = p.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="leadline-api-bench-"))
     figures: dict[str, Any] = {"machine_note": "2 shared cores; figures are noisy unless the machine is idle"}

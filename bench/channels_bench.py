@@ -37,7 +37,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # the fake Graph API the tests use
 
 from fakes.graph_api import FakeGraph  # noqa: E402
-from raw_http import Connection  # noqa: E402  (bench/ is on sys.path when this file runs)
+from procs import cpu_seconds  # noqa: E402  (bench/ is on sys.path when this file runs)
+from raw_http import Connection  # noqa: E402
 
 from channels.whatsapp import sign  # noqa: E402
 
@@ -131,12 +132,6 @@ async def send_all(host: str, port: int, bodies: list[bytes], concurrency: int,
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     return latencies, answers, failures, gave_up
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (Linux): a load-independent cost per acknowledgement."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def db_counts(db: Path) -> dict[str, int]:
