@@ -13,6 +13,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 WEEKDAY_ABBR = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -92,19 +93,8 @@ class Availability:
         now = _utc(now)
         return now + self.min_notice - self.buffer - self.slot, now + self.horizon + self.buffer + self.slot
 
-    def _day_starts(self, d: date) -> list[datetime]:
-        if d.weekday() not in self.working_days:
-            return []
-        out: list[datetime] = []
-        step = self.step
-        wall = datetime.combine(d, self.day_start)
-        last = datetime.combine(d, self.day_end) - self.slot
-        while wall <= last:  # wall-clock arithmetic: "09:00-17:00" stays 09:00-17:00 across DST
-            at = local_wall(d, wall.time(), self.tz)
-            if at is not None:
-                out.append(at.astimezone(UTC))
-            wall += step
-        return out
+    def _day_starts(self, d: date) -> tuple[datetime, ...]:
+        return _day_starts(self, d)
 
     def candidates(self, now: datetime, busy: BusyIndex, *, on: date | None = None) -> list[Slot]:
         """Every free slot between now + min notice and now + horizon (optionally on one local day)."""
@@ -139,6 +129,25 @@ class Availability:
         if busy.conflicts(start, start + self.slot):
             return "taken"
         return None
+
+
+@lru_cache(maxsize=4096)
+def _day_starts(av: Availability, d: date) -> tuple[datetime, ...]:
+    """The UTC start of every slot of one working day. Kept per (availability, day): every offer
+    walks the next weeks' days, and the zoneinfo conversions of each half hour were most of a
+    demo offer's time. A day's wall-clock hours map to the same instants whenever asked."""
+    if d.weekday() not in av.working_days:
+        return ()
+    out: list[datetime] = []
+    step = av.step
+    wall = datetime.combine(d, av.day_start)
+    last = datetime.combine(d, av.day_end) - av.slot
+    while wall <= last:  # wall-clock arithmetic: "09:00-17:00" stays 09:00-17:00 across DST
+        at = local_wall(d, wall.time(), av.tz)
+        if at is not None:
+            out.append(at.astimezone(UTC))
+        wall += step
+    return tuple(out)
 
 
 def pick_spread(candidates: Sequence[Slot], n: int, tz: ZoneInfo, avoid: Iterable[Slot] = (),
