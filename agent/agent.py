@@ -139,9 +139,9 @@ class Agent:
             ("visitor", msg.text, msg.provider_message_id),
             ("agent", text, f"pending:{reply_event_id}" if reply_event_id else None),
         ])
-        self._write_events(turn)
+        events = self._events(turn)
         if reply_event_id:
-            outbox.enqueue(session, ws.id, outbox.CHANNEL_REPLY, {
+            events.append(outbox.NewEvent(ws.id, outbox.CHANNEL_REPLY, reply_event_id, {
                 "type": outbox.CHANNEL_REPLY,
                 "workspace_id": ws.id,
                 "conversation_id": conv.id,
@@ -150,7 +150,8 @@ class Agent:
                 "text": text,
                 "in_reply_to": msg.provider_message_id,
                 "occurred_at": at.isoformat(),
-            }, event_id=reply_event_id)
+            }))
+        outbox.enqueue_many(session, events)  # one statement for all of the turn's events
         lead = turn.lead
         return Reply(
             conversation_id=conv.id,
@@ -249,13 +250,12 @@ class Agent:
                        not_a_buyer=bool(extraction.non_buyer))
         return text, asked
 
-    def _write_events(self, turn: _Turn) -> None:
+    def _events(self, turn: _Turn) -> list[outbox.NewEvent]:
         lead = turn.lead
-        for event_type, data in turn.events:
-            outbox.enqueue(turn.session, turn.workspace.id, event_type, lead_events.envelope(
-                event_type, workspace_id=turn.workspace.id, lead_id=lead.id if lead else None,
-                contact_id=turn.contact.id, conversation_id=turn.conversation.id,
-                channel=turn.conversation.channel, at=turn.at, data=data,
-            ))
+        return [outbox.NewEvent(turn.workspace.id, event_type, new_id("evt"), lead_events.envelope(
+            event_type, workspace_id=turn.workspace.id, lead_id=lead.id if lead else None,
+            contact_id=turn.contact.id, conversation_id=turn.conversation.id,
+            channel=turn.conversation.channel, at=turn.at, data=data,
+        )) for event_type, data in turn.events]
 
 

@@ -88,8 +88,10 @@ _TURN = (
 )
 
 
-# One INSERT … RETURNING for all rows (SQLAlchemy's "insertmanyvalues"), ids in parameter order.
-_INSERT_MESSAGES = insert(Message.__table__).returning(Message.__table__.c.id, sort_by_parameter_order=True)
+# One multi-row INSERT … RETURNING for all rows (SQLAlchemy's "insertmanyvalues"). Asking SQLAlchemy
+# for the ids in parameter order made it send one INSERT per row on SQLite; instead the ids are
+# sorted: SQLite and PostgreSQL number the rows of one VALUES list in order.
+_INSERT_MESSAGES = insert(Message.__table__).returning(Message.__table__.c.id)
 _SAVE_TURN = (
     update(Conversation.__table__)
     .where(Conversation.__table__.c.id == bindparam("conversation"))
@@ -142,7 +144,7 @@ def record_turn(session: Session, conv: Conversation, messages: Sequence[tuple[s
          "text": text, "provider_message_id": provider_message_id, "created_at": at}
         for role, text, provider_message_id in messages
     ])
-    ids = list(rows.scalars())
+    ids = sorted(rows.scalars())
     session.execute(_SAVE_TURN, {"conversation": conv.id, "state": state, "at": at})
     # The loaded object shows what is now stored, and its flush has nothing left to write.
     set_committed_value(conv, "state", state)
