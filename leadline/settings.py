@@ -23,7 +23,7 @@ class Settings(BaseSettings):
     # only by replies written in their own process; others reach the page at its next heartbeat.
     web_workers: int = Field(1, ge=1, le=64, description="server processes of `leadline serve`")
     turn_threads: int | None = Field(None, ge=1, le=64, description="threads running widget agent turns per "
-                                     "process; default 1 on SQLite, 8 on PostgreSQL")
+                                     "process; default 1 on SQLite, 4 on PostgreSQL")
     extractor: Literal["rules"] = "rules"  # a language-model backend is planned (separate issue)
     log_level: str = "INFO"
     demo_workspace: bool = Field(True, description="create a demo workspace when the database is empty")
