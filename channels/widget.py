@@ -219,7 +219,9 @@ def _start_session(request: Request, public_key: str, raw: bytes) -> Response:
             session_id, channel = new_id("vs"), body.channel
     except ProblemError as e:
         return problem(e.status, e.title, e.detail, visit.cors if visit else None)
-    history = _history(request.app.state.runtime.sessions, visit.workspace_id, channel, session_id)
+    # A new session id has no conversation yet: only a resumed session has history to read.
+    sessions = request.app.state.runtime.sessions
+    history = _history(sessions, visit.workspace_id, channel, session_id) if body.token else []
     token = tokens.sign(widget_state(request.app).key, visit.workspace_id, session_id, channel)
     return JSONResponse({
         "token": token,  # re-issued on every visit, so an active visitor's session does not expire
