@@ -73,8 +73,8 @@ class Job:
 JOBS: tuple[Job, ...] = (
     Job("retention_purge", Schedule("day", 2), retention.run),
     Job("rescore", Schedule("day", 3), rescore.run, plan=rescore.plan),  # SPEC S6
-    Job("follow_up_reminders", Schedule("day", 8), reminders.run),  # SPEC R3
-    Job("sla_escalation", Schedule("hour"), sla.run),  # once per stay: lead_marks
+    Job("follow_up_reminders", Schedule("day", 8), reminders.run, plan=reminders.plan),  # SPEC R3
+    Job("sla_escalation", Schedule("hour"), sla.run, plan=sla.plan),  # once per stay: lead_marks
 )
 
 

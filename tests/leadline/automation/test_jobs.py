@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from leadline.automation.scheduler import JOBS, run_due_jobs
+from leadline.automation import reminders, sla
+from leadline.automation.scheduler import JOBS, Job, JobContext, Schedule, run_due_jobs
 from storage import contacts, conversations, leads
 from storage.db import unit_of_work
 from storage.models import Activity, Contact, Conversation, Lead, Message
@@ -82,6 +83,48 @@ def test_a_stay_past_the_stage_sla_is_escalated_once(runtime, make_workspace, ev
         leads.move_stage(s, row, "contacted", actor="test", at=T0 + timedelta(days=5, hours=1))
     run_due_jobs(runtime, T0 + timedelta(days=8), jobs=only("sla_escalation"))
     assert len(events("lead.sla_breached", lead_id=lead)) == 2
+
+
+def test_sla_scans_before_its_run_and_skips_a_lead_that_moved_on(runtime, make_workspace, events) -> None:  # type: ignore[no-untyped-def]
+    """The scan is the job's plan, outside the claim's transaction (on SQLite the run holds the one
+    write lock, which the stage move written in between would otherwise wait for); the run only
+    writes what the plan found, and a stay that ended meanwhile is not escalated."""
+    assert BY_NAME["sla_escalation"].plan is sla.plan
+    ws = make_workspace()
+    set_stage(runtime, ws, "contacted", sla_days=2)
+    stays = make_lead(runtime, ws, "stays@x.io", stage="contacted", at=T0)
+    moves = make_lead(runtime, ws, "moves@x.io", stage="contacted", at=T0)
+    unplanned = make_lead(runtime, ws, "next-hour@x.io", stage="contacted", at=T0)
+
+    def plan_then_one_moves_on(ctx: JobContext) -> Any:
+        found = sla.plan(ctx)
+        assert {f.lead_id for f in found} == {stays, moves, unplanned}
+        with unit_of_work(runtime.sessions) as s:
+            leads.move_stage(s, s.get(Lead, moves), "qualified", actor="test", at=ctx.now)
+        return [f for f in found if f.lead_id != unplanned]  # as if it crossed its SLA after the scan
+
+    job = Job("sla_escalation", Schedule("hour"), sla.run, plan=plan_then_one_moves_on)
+    assert run_due_jobs(runtime, T0 + timedelta(days=3), jobs=(job,))
+    assert [e["lead_id"] for e in events("lead.sla_breached")] == [stays]
+
+
+def test_reminders_scan_before_their_run_and_skip_a_rescheduled_follow_up(runtime, make_workspace, events) -> None:  # type: ignore[no-untyped-def]
+    assert BY_NAME["follow_up_reminders"].plan is reminders.plan
+    ws = make_workspace()
+    late = make_lead(runtime, ws, "late@x.io", follow_up=datetime(2026, 11, 20, 10, tzinfo=UTC))
+    moved = make_lead(runtime, ws, "moved@x.io", follow_up=datetime(2026, 11, 21, 10, tzinfo=UTC))
+    unplanned = make_lead(runtime, ws, "unplanned@x.io", follow_up=datetime(2026, 11, 22, 10, tzinfo=UTC))
+
+    def plan_then_one_is_rescheduled(ctx: JobContext) -> Any:
+        found = reminders.plan(ctx)
+        assert [f.lead_id for f in found] == [late, moved, unplanned]
+        with unit_of_work(runtime.sessions) as s:
+            s.get(Lead, moved).next_follow_up_at = datetime(2026, 11, 30, 10, tzinfo=UTC)
+        return found[:2]  # the run writes what the plan found, and scans nothing itself
+
+    job = Job("follow_up_reminders", Schedule("day", 8), reminders.run, plan=plan_then_one_is_rescheduled)
+    assert run_due_jobs(runtime, datetime(2026, 11, 23, 8, 0, 30, tzinfo=UTC), jobs=(job,))
+    assert [e["lead_id"] for e in events("lead.follow_up_overdue")] == [late]
 
 
 def test_entering_an_auto_nurture_stage_emits_nurture_once_per_entry(runtime, make_workspace, events) -> None:  # type: ignore[no-untyped-def]
