@@ -15,6 +15,8 @@ Pages (`/`, `/chat/{public_key}`, `/widget.js`) are in `channels.widget_pages`.
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
 import json
 import time
 from collections.abc import AsyncIterator
@@ -238,9 +240,13 @@ def _start_session(request: Request, public_key: str, raw: bytes) -> Response:
 async def post_message(request: Request, public_key: str) -> Response:
     """One visitor message -> one agent turn -> the reply (a retry with the same id gets the same reply)."""
     raw = await request.body()
-    # One hop for the whole request, to the runtime's turn threads (see Runtime.turns).
+    # One hop for the whole request, to the runtime's turn threads (see Runtime.turns), with the
+    # request's context variables as starlette's threadpool would pass them. Should the request be
+    # cancelled (shutdown), a turn under way still commits, and a retry with the same
+    # client_message_id gets its reply.
     turns = request.app.state.runtime.turns
-    return await asyncio.get_running_loop().run_in_executor(turns, _post_message, request, public_key, raw)
+    call = functools.partial(contextvars.copy_context().run, _post_message, request, public_key, raw)
+    return await asyncio.get_running_loop().run_in_executor(turns, call)
 
 
 def _post_message(request: Request, public_key: str, raw: bytes) -> Response:

@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
         app.state.runtime = rt
         in_process = InProcessWorker(rt).start() if worker else None
         yield
+        rt.finish_turns()  # first: the events of the last turns still go out from this process
         if in_process is not None:
             in_process.stop()
         if runtime is None:

@@ -133,7 +133,10 @@ def serve(
     import gc
 
     gc.freeze()
-    uvicorn.run(web, **options)
+    try:
+        uvicorn.run(web, **options)
+    finally:
+        rt.close()  # the app's lifespan leaves a runtime it was given open
 
 
 @app.command()

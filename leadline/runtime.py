@@ -40,9 +40,14 @@ class Runtime:
             self._turns = ThreadPoolExecutor(n, thread_name_prefix="leadline-turn")
         return self._turns
 
+    def finish_turns(self) -> None:
+        """Let the turns under way and queued finish (server shutdown). A later turn starts new threads."""
+        turns, self._turns = self._turns, None
+        if turns is not None:
+            turns.shutdown(wait=True)
+
     def close(self) -> None:
-        if self._turns is not None:
-            self._turns.shutdown(wait=True)
+        self.finish_turns()
         self.engine.dispose()
 
 

@@ -22,7 +22,8 @@ class Settings(BaseSettings):
     # process runs its own outbox worker (claims keep them apart). Widget streams are woken at once
     # only by replies written in their own process; others reach the page at its next heartbeat.
     web_workers: int = Field(1, ge=1, le=64, description="server processes of `leadline serve`")
-    turn_threads: int | None = Field(None, ge=1, le=64, description="threads running widget agent turns per "
+    # At most the engine's connection pool (5 + 10 overflow): a thread more would only wait for a connection.
+    turn_threads: int | None = Field(None, ge=1, le=15, description="threads running widget agent turns per "
                                      "process; default 1 on SQLite, 4 on PostgreSQL")
     extractor: Literal["rules"] = "rules"  # a language-model backend is planned (separate issue)
     log_level: str = "INFO"

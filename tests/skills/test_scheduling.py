@@ -271,3 +271,17 @@ def test_the_2nd_is_ambiguous_when_a_slot_falls_on_the_2nd() -> None:
     assert answer_to("the 2nd", offered=offered) == Ambiguous((1, 2))
     assert answer_to("the 1st", offered=offered) == Ambiguous((0, 1))
     assert answer_to("Wednesday the 2nd", offered=offered) == Picked(2)
+
+
+def test_kept_day_starts_belong_to_their_own_availability() -> None:
+    """Slot starts are kept per (availability, day): another timezone or other hours on the same
+    day get their own, and asking again gives the same instants."""
+    day = date(2026, 11, 24)
+    ny, berlin, late = availability(NY), availability(BERLIN), availability(NY, hours=("13:00", "15:00"))
+    ny_starts = ny._day_starts(day)
+    assert ny_starts[0] == local(2026, 11, 24, 9).astimezone(UTC) and len(ny_starts) == 16
+    assert berlin._day_starts(day)[0] == local(2026, 11, 24, 9, tz=BERLIN).astimezone(UTC)
+    assert late._day_starts(day) == tuple(local(2026, 11, 24, h, m).astimezone(UTC)
+                                          for h, m in ((13, 0), (13, 30), (14, 0), (14, 30)))
+    assert ny._day_starts(day) == ny_starts
+    assert availability(NY)._day_starts(date(2026, 11, 28)) == ()  # a Saturday

@@ -126,6 +126,18 @@ def test_a_woken_worker_gathers_the_events_committed_just_behind(rt, ws_id, emit
     assert rounds == [3]
 
 
+
+def test_stopping_a_gathering_worker_is_prompt(rt, ws_id, emit) -> None:  # type: ignore[no-untyped-def]
+    rt.settings.worker_poll_seconds, rt.settings.worker_gather_seconds = 30.0, 5.0
+    worker = InProcessWorker(rt).start()
+    time.sleep(0.2)
+    emit(ws_id)  # wakes it into a five-second gather
+    time.sleep(0.1)
+    started = time.monotonic()
+    worker.stop()
+    assert time.monotonic() - started < 2
+
+
 def test_fan_out_reads_lead_facts_only_for_events_someone_receives(rt, ws_id, emit, subscribe, hot_lead,
                                                                    monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from leadline.worker import loop
@@ -136,6 +148,7 @@ def test_fan_out_reads_lead_facts_only_for_events_someone_receives(rt, ws_id, em
     lead_id = hot_lead(ws_id)
     drain(rt)  # the turn's events: no subscription, and no e-mail among them for this lead
     assert loaded == []
+    rt.settings.worker_retry_base_seconds = 60.0  # the failed webhook is not retried (and re-read) in this test
     subscribe(ws_id, "webhook", ["lead.captured"], {"url": "http://127.0.0.1:9/hook"}, {"secret": "s"})
     emit(ws_id, "lead.captured", lead_id=lead_id)
     emit(ws_id, "lead.scored", lead_id=lead_id)  # nobody asked for this one
