@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 from procs import cpu_seconds  # bench/ is on sys.path when this file runs
 from raw_http import Connection
 from sqlalchemy import Engine, create_engine, text
@@ -232,10 +233,7 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+    return psutil.Process(pid).memory_info().rss / 2**20
 
 
 # -- measurements ------------------------------------------------------------------------------------

@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
-
-def _children(pid: int) -> list[int]:
-    out = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:  # the process ended meanwhile
-            continue
-        if int(fields[1]) == pid:
-            out.append(int(stat.parent.name))
-    return out
+import psutil
 
 
 def cpu_seconds(pid: int, *, children: bool = False) -> float:
-    """User + system CPU time of a process (Linux), with its child processes' (`serve --workers N`)."""
+    """User + system CPU time of a process, with its child processes' (`serve --workers N`)."""
+    procs = [psutil.Process(pid)]
+    if children:
+        procs += procs[0].children(recursive=True)
     total = 0.0
-    for p in [pid, *(_children(pid) if children else [])]:
+    for p in procs:
         try:
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
+            t = p.cpu_times()
+        except psutil.NoSuchProcess:  # ended meanwhile
             continue
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        total += t.user + t.system
     return total

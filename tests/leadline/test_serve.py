@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import psutil
 
 
 def free_port() -> int:
@@ -43,19 +44,6 @@ def test_serve_starts_on_embedded_defaults_and_answers_healthz(tmp_path: Path) -
         proc.wait(timeout=15)
 
 
-def children_of(pid: int) -> list[int]:
-    """Child processes, from /proc (Linux)."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:  # the process ended meanwhile
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
-
-
 def test_serve_with_two_processes_shares_one_sqlite_file(tmp_path: Path) -> None:
     """`--workers 2`: two server processes, each with its own outbox worker, on one SQLite file
     (writers queue on the file's writer lock): concurrent conversations lose and double nothing."""
@@ -75,7 +63,7 @@ def test_serve_with_two_processes_shares_one_sqlite_file(tmp_path: Path) -> None
                 assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
                 assert time.monotonic() < deadline, "service did not start within 60 s"
                 time.sleep(0.2)
-        assert len(children_of(proc.pid)) >= 2  # two server processes (uvicorn may add a helper)
+        assert len(psutil.Process(proc.pid).children()) >= 2  # two server processes (uvicorn may add a helper)
         public_key = re.search(r'data-workspace="([^"]+)"', page.text).group(1)  # the demo workspace
 
         def visitor(n: int) -> list[int]:
