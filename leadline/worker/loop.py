@@ -35,6 +35,7 @@ from storage.models import Delivery, OutboxEvent, Subscription
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 SCHEDULER_EVERY = 30.0  # seconds between scheduled-job checks
+BUSY_SPELL = 1.0  # a worker that worked this recently gathers before its next round (see `run`)
 
 
 def _now() -> datetime:
@@ -56,6 +57,7 @@ class Worker:
         self._inflight: Future[None] | None = None
         self.wake = threading.Event()
         self._next_jobs = 0.0
+        self._worked_at = float("-inf")  # when a round last found work (time.monotonic)
 
     def close(self) -> None:
         self.flush()
@@ -85,17 +87,22 @@ class Worker:
                 done = 0
             total += done
             if done:
+                self._worked_at = time.monotonic()
                 continue
             self.flush()
             if until_idle:
                 break
-            if self.wake.wait(self.settings.worker_poll_seconds):
-                # Woken by a commit that queued events: let the commits close behind it queue theirs
-                # too, so a busy minute is worked in a few large rounds, not one round per event.
+            if self.wake.wait(self.settings.worker_poll_seconds) and self._busy():
+                # Woken by a commit that queued events in a busy spell: let the commits close behind
+                # it queue theirs too, so a busy minute is worked in a few large rounds, not one round
+                # per event. After a quiet spell the event (a hot-lead alert, say) goes at once.
                 stop.wait(self.settings.worker_gather_seconds)
             self.wake.clear()
         self.flush()
         return total
+
+    def _busy(self) -> bool:
+        return time.monotonic() - self._worked_at < BUSY_SPELL
 
     def run_once(self) -> int:
         return self.process_outbox() + self.process_deliveries()

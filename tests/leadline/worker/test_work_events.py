@@ -98,10 +98,14 @@ def test_in_process_worker_is_woken_by_the_commit(rt, ws_id, subscribe, hot_lead
 
 
 
-def test_a_woken_worker_gathers_the_events_committed_just_behind(rt, ws_id, emit, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """After a wake-up the worker waits `worker_gather_seconds` before claiming, so events committed
-    one after another are worked in one round instead of one round each."""
-    rt.settings.worker_poll_seconds, rt.settings.worker_gather_seconds = 30.0, 0.5
+def test_a_busy_worker_gathers_the_events_committed_just_behind(rt, ws_id, emit, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """In a busy spell a woken worker waits `worker_gather_seconds` before claiming, so events
+    committed one after another are worked in one round instead of one round each; after a quiet
+    spell the first event is claimed at once (a hot-lead alert waits for nothing)."""
+    from leadline.worker import loop
+
+    monkeypatch.setattr(loop, "BUSY_SPELL", 0.6)
+    rt.settings.worker_poll_seconds, rt.settings.worker_gather_seconds = 30.0, 0.4
     rounds: list[int] = []
     real_claim = outbox.claim
 
@@ -112,18 +116,27 @@ def test_a_woken_worker_gathers_the_events_committed_just_behind(rt, ws_id, emit
         return rows
 
     monkeypatch.setattr(outbox, "claim", claim)
+    def wait_for(total: int) -> float:
+        started, deadline = time.monotonic(), time.monotonic() + 5
+        while sum(rounds) < total and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return time.monotonic() - started
+
     worker = InProcessWorker(rt).start()
     try:
         time.sleep(0.2)  # let it go idle
-        emit(ws_id)  # wakes it
+        emit(ws_id)  # after a quiet spell: claimed at once
+        assert wait_for(1) < 0.3
+        emit(ws_id)  # within the busy spell: it gathers
         time.sleep(0.1)
         emit(ws_id, n=2)  # within the gather window
-        deadline = time.monotonic() + 5
-        while sum(rounds) < 3 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_for(4)
+        time.sleep(0.7)  # quiet again
+        emit(ws_id)
+        assert wait_for(5) < 0.3
     finally:
         worker.stop()
-    assert rounds == [3]
+    assert rounds == [1, 3, 1]
 
 
 
@@ -131,6 +144,8 @@ def test_stopping_a_gathering_worker_is_prompt(rt, ws_id, emit) -> None:  # type
     rt.settings.worker_poll_seconds, rt.settings.worker_gather_seconds = 30.0, 5.0
     worker = InProcessWorker(rt).start()
     time.sleep(0.2)
+    emit(ws_id)  # worked at once: the worker is now in a busy spell
+    time.sleep(0.3)
     emit(ws_id)  # wakes it into a five-second gather
     time.sleep(0.1)
     started = time.monotonic()
