@@ -26,14 +26,14 @@ class Runtime:
 
     @property
     def turns(self) -> ThreadPoolExecutor:
-        """The threads that run agent turns answered within a request (widget, hosted page). A turn
-        of the rule-based extractor on SQLite is all CPU and one write transaction, and SQLite
-        writes one transaction at a time, Python runs one thread at a time: one thread runs them
-        one after another, since more threads only queue on the write lock, and their switching
-        under the interpreter lock cost a fifth more CPU per turn. PostgreSQL takes writers in
-        parallel and its turns wait on the network, as a language model's would: a few threads
-        overlap those waits (measured on a local server: 2 and 4 threads gave 134 and 129 turns/s,
-        1 and 8 gave 116; 4 leaves room for a database across the network)."""
+        """The threads that run the agent turns answered within a request (widget, hosted page).
+        With the rule-based extractor on SQLite a turn is all CPU plus one write transaction, and
+        SQLite writes one transaction at a time while Python runs one thread at a time: one thread
+        runs the turns in turn. More threads only queued on the write lock, and their switching
+        cost a fifth more CPU per turn. PostgreSQL takes writers in parallel and its turns wait on
+        the network (as a language model's would), so a few threads overlap those waits: on a
+        local server 2 and 4 threads gave 134 and 129 turns/s, 1 and 8 gave 116; 4 leaves room
+        for a database across the network."""
         if self._turns is None:
             cpu_bound = self.engine.dialect.name == "sqlite" and self.settings.extractor == "rules"
             n = self.settings.turn_threads or (1 if cpu_bound else 4)
