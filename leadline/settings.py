@@ -60,8 +60,8 @@ class Settings(BaseSettings):
     worker_batch_size: int = Field(100, ge=1, le=1000)
     worker_concurrency: int = Field(16, ge=1, le=128, description="deliveries sent in parallel per worker")
     worker_poll_seconds: float = Field(1.0, gt=0, description="idle polling interval")
-    worker_gather_seconds: float = Field(0.05, ge=0, le=5, description="after a wake-up, wait this long for "
-                                         "more events before claiming")
+    worker_gather_seconds: float = Field(0.05, ge=0, le=5, description="after a wake-up in a busy spell, wait "
+                                         "this long for more events before claiming")
     worker_max_attempts: int = Field(10, ge=1, description="attempts before an event is dead-lettered")
     worker_retry_base_seconds: float = Field(10.0, gt=0, description="first retry delay (doubles, jittered)")
     worker_retry_max_seconds: float = Field(3600.0, gt=0)
