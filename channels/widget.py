@@ -133,9 +133,9 @@ def message_dict(message_id: int, role: str, text: str, at: datetime, provider_m
 # -- shared steps ---------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class _Visit:
-    workspace_id: str
-    workspace_name: str
-    settings: dict[str, Any]
+    """A request's workspace and the CORS headers its answers carry."""
+
+    workspace: PublicWorkspace
     cors: dict[str, str]
 
 
@@ -146,7 +146,7 @@ def _load_workspace(request: Request, public_key: str) -> _Visit:
     if not origin_allowed(request, ws.settings):
         raise ProblemError(403, "Origin not allowed",
                            f"{request.headers.get('origin')} is not an allowed origin of this workspace")
-    return _Visit(ws.id, ws.name, ws.settings, cors_headers(request, ws.settings))
+    return _Visit(ws, cors_headers(request, ws.settings))
 
 
 def _claims(request: Request, visit: _Visit, token: str | None) -> tokens.SessionClaims:
@@ -156,7 +156,7 @@ def _claims(request: Request, visit: _Visit, token: str | None) -> tokens.Sessio
         claims = tokens.verify(widget_state(request.app).key, token)
     except tokens.BadToken as e:
         raise ProblemError(401, "Invalid session token", str(e)) from None
-    if claims.workspace_id != visit.workspace_id or claims.channel not in WIDGET_CHANNELS:
+    if claims.workspace_id != visit.workspace.id or claims.channel not in WIDGET_CHANNELS:
         raise ProblemError(401, "Invalid session token", "the session token is not for this workspace")
     return claims
 
@@ -181,10 +181,10 @@ def consent_text(settings: dict[str, Any]) -> str:
 
 
 def greeting(visit: _Visit) -> str:
-    configured = (visit.settings.get("widget") or {}).get("greeting")
+    configured = (visit.workspace.settings.get("widget") or {}).get("greeting")
     if isinstance(configured, str) and configured.strip():
         return configured
-    return f"Hi! Questions about {visit.workspace_name}? Ask me anything — pricing, demos, how it works."
+    return f"Hi! Questions about {visit.workspace.name}? Ask me anything — pricing, demos, how it works."
 
 
 # -- endpoints ------------------------------------------------------------------------------------
@@ -199,7 +199,7 @@ def preflight(request: Request, public_key: str) -> Response:
         visit = _load_workspace(request, public_key)  # a sync endpoint: FastAPI runs it in the threadpool
     except ProblemError as e:
         return problem(e.status, e.title, e.detail)  # no CORS headers: the browser blocks the call
-    return Response(status_code=204, headers=cors_headers(request, visit.settings, preflight=True))
+    return Response(status_code=204, headers=cors_headers(request, visit.workspace.settings, preflight=True))
 
 
 @api.post("/session")
@@ -223,13 +223,13 @@ def _start_session(request: Request, public_key: str, raw: bytes) -> Response:
         return problem(e.status, e.title, e.detail, visit.cors if visit else None)
     # A new session id has no conversation yet: only a resumed session has history to read.
     sessions = request.app.state.runtime.sessions
-    history = _history(sessions, visit.workspace_id, channel, session_id) if body.token else []
-    token = tokens.sign(widget_state(request.app).key, visit.workspace_id, session_id, channel)
+    history = _history(sessions, visit.workspace.id, channel, session_id) if body.token else []
+    token = tokens.sign(widget_state(request.app).key, visit.workspace.id, session_id, channel)
     return JSONResponse({
         "token": token,  # re-issued on every visit, so an active visitor's session does not expire
         "channel": channel,
-        "workspace": {"name": visit.workspace_name},
-        "consent_text": consent_text(visit.settings),
+        "workspace": {"name": visit.workspace.name},
+        "consent_text": consent_text(visit.workspace.settings),
         "greeting": greeting(visit),
         "max_chars": MAX_MESSAGE_CHARS,
         "history": history,
@@ -258,7 +258,7 @@ def _post_message(request: Request, public_key: str, raw: bytes) -> Response:
         claims = _claims(request, visit, auth[7:].strip() if auth[:7].lower() == "bearer " else None)
         body: MessageIn = _parse(raw, MessageIn)
         try:
-            msg = InboundMessage(workspace_id=visit.workspace_id, channel=claims.channel, sender_id=claims.session_id,
+            msg = InboundMessage(workspace_id=visit.workspace.id, channel=claims.channel, sender_id=claims.session_id,
                                  thread_id=claims.session_id, text=body.text,
                                  # namespaced by session: one visitor's ids can never collide with another's
                                  provider_message_id=f"{claims.session_id}:{body.client_message_id}")
@@ -272,7 +272,7 @@ def _post_message(request: Request, public_key: str, raw: bytes) -> Response:
         return problem(e.status, e.title, e.detail, visit.cors if visit else None)
     assert msg.provider_message_id is not None
     if reply.duplicate:  # a retry: answer with what the first send stored
-        turn = _turn(rt.sessions, visit.workspace_id, claims.channel, msg.provider_message_id)
+        turn = _turn(rt.sessions, visit.workspace.id, claims.channel, msg.provider_message_id)
         message = message_json(turn[0]) if turn else None
         answer = message_json(turn[1]) if turn and turn[1] else None
     else:
@@ -296,7 +296,7 @@ async def stream(request: Request, public_key: str, token: str | None = None, af
     last = request.headers.get("last-event-id", "").strip()
     cursor = int(last) if last.isdigit() else int(after) if after.isdigit() else 0
     headers = visit.cors | {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    return StreamingResponse(_events(request, visit.workspace_id, claims, cursor), media_type="text/event-stream",
+    return StreamingResponse(_events(request, visit.workspace.id, claims, cursor), media_type="text/event-stream",
                              headers=headers)
 
 

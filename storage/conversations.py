@@ -91,10 +91,8 @@ _TURN = (
 # One INSERT … RETURNING for all rows (SQLAlchemy's "insertmanyvalues"), ids in parameter order. On
 # PostgreSQL SQLAlchemy orders them within one statement; on SQLite it would send one INSERT per row,
 # so there the ids of one multi-row INSERT are sorted: SQLite numbers the rows of a VALUES list in order.
-_INSERT_MESSAGES = {
-    "postgresql": insert(Message.__table__).returning(Message.__table__.c.id, sort_by_parameter_order=True),
-    "sqlite": insert(Message.__table__).returning(Message.__table__.c.id),
-}
+_INSERT_MESSAGES = insert(Message.__table__).returning(Message.__table__.c.id, sort_by_parameter_order=True)
+_INSERT_MESSAGES_SQLITE = insert(Message.__table__).returning(Message.__table__.c.id)
 _SAVE_TURN = (
     update(Conversation.__table__)
     .where(Conversation.__table__.c.id == bindparam("conversation"))
@@ -142,13 +140,13 @@ def record_turn(session: Session, conv: Conversation, messages: Sequence[tuple[s
     these, and the ORM's flush of them cost more than the SQL. Returns the message ids in the given
     order, so a channel can answer with the stored messages without reading them again. A provider
     id seen before raises IntegrityError here."""
-    dialect = session.get_bind().dialect.name
-    rows = session.execute(_INSERT_MESSAGES.get(dialect, _INSERT_MESSAGES["postgresql"]), [
+    on_sqlite = session.get_bind().dialect.name == "sqlite"
+    rows = session.execute(_INSERT_MESSAGES_SQLITE if on_sqlite else _INSERT_MESSAGES, [
         {"workspace_id": conv.workspace_id, "conversation_id": conv.id, "role": role, "channel": conv.channel,
          "text": text, "provider_message_id": provider_message_id, "created_at": at}
         for role, text, provider_message_id in messages
     ])
-    ids = sorted(rows.scalars()) if dialect == "sqlite" else list(rows.scalars())
+    ids = sorted(rows.scalars()) if on_sqlite else list(rows.scalars())
     session.execute(_SAVE_TURN, {"conversation": conv.id, "state": state, "at": at})
     # The loaded object shows what is now stored, and its flush has nothing left to write.
     set_committed_value(conv, "state", state)

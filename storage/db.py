@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
 
 try:
     import fcntl
 except ImportError:  # Windows: processes sharing a file fall back to SQLite's own busy handler
     fcntl = None  # type: ignore[assignment]
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
 
 # Re-exported so layers above storage name these types without importing SQLAlchemy (DESIGN).
 __all__ = ["Engine", "IntegrityError", "Session", "make_engine", "make_sessionmaker", "ping", "sessionmaker",

@@ -54,23 +54,17 @@ def inbound_event(workspace_id: str, channel: str, provider_message_id: str, mes
                     message)
 
 
-def enqueue_once(session: Session, workspace_id: str, event_type: str, event_id: str,
-                 payload: dict[str, Any]) -> bool:
-    """Queue an event under a deterministic id; False (and nothing written) when that id is queued
-    already, e.g. a reply a channel sends by itself for a provider message delivered twice."""
-    return bool(enqueue_many(session, [NewEvent(workspace_id, event_type, event_id, payload)]))
-
-
 class NewEvent(NamedTuple):
     workspace_id: str
     event_type: str
-    event_id: str  # deterministic, so a redelivery maps to the same row
+    # Deterministic for a provider's message (a redelivery maps to the same row); any new id otherwise.
+    event_id: str
     payload: dict[str, Any]
 
 
 def enqueue_many(session: Session, events: Sequence[NewEvent]) -> set[str]:
-    """Queue events under deterministic ids in one statement; returns the ids inserted now. An id
-    queued before is skipped without an error; one given twice is inserted once (the first)."""
+    """Queue events in one statement; returns the ids inserted now. An id queued before is skipped
+    without an error (a redelivery); one given twice is inserted once (the first)."""
     if not events:
         return set()
     stmt = _insert_once(session.get_bind().dialect.name)
@@ -234,6 +228,6 @@ def events_by_id(session: Session, event_ids: Sequence[str]) -> dict[str, Outbox
 
 
 __all__ = ["CHANNEL_REPLY", "DEAD", "DELIVERED", "INBOUND_MESSAGE", "PENDING", "NewEvent", "claim", "dead",
-           "delivered", "enqueue", "enqueue_inbound", "enqueue_many", "enqueue_once", "events_by_id", "finish",
+           "delivered", "enqueue", "enqueue_inbound", "enqueue_many", "events_by_id", "finish",
            "get_event", "inbound_event", "inbound_event_id", "list_events", "on_new_events", "release", "replay",
            "resolve_pending_message", "retry_at"]
