@@ -8,6 +8,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from storage.crypto import vault
+from storage.direct import DirectStatement, columns, insert_now, loaded
 from storage.ids import new_id
 from storage.models import (
     Activity,
@@ -60,19 +61,22 @@ def new_contact_for_identity(session: Session, workspace_id: str, channel: str, 
     """A new contact with its first channel identity; the caller knows the identity is not stored yet."""
     key = identity_index(channel, external_id)
     contact = Contact(id=new_id("ct"), workspace_id=workspace_id)
-    session.add(contact)
-    session.flush()  # rows without ORM relationships are not ordered by foreign key at flush
-    session.add(ChannelIdentity(workspace_id=workspace_id, contact_id=contact.id, channel=channel,
-                                external_id=external_id, external_id_bidx=key))
+    # Written at once, in this order (a flush does not order rows without ORM relationships by foreign
+    # key), by direct statements: every new visitor's first turn writes these.
+    insert_now(session, contact)
+    insert_now(session, ChannelIdentity(workspace_id=workspace_id, contact_id=contact.id, channel=channel,
+                                        external_id=external_id, external_id_bidx=key))
     return contact
 
 
-_CONTACT_BY_EMAIL = select(Contact).where(Contact.workspace_id == bindparam("ws"),
-                                          Contact.email_bidx == bindparam("key"))
+# A direct statement (`storage.direct`): every e-mail a visitor gives is looked up.
+_CONTACT_BY_EMAIL = DirectStatement(select(*columns(Contact)).where(Contact.workspace_id == bindparam("ws"),
+                                                                    Contact.email_bidx == bindparam("key")))
 
 
 def contact_by_email(session: Session, workspace_id: str, email: str) -> Contact | None:
-    return session.scalar(_CONTACT_BY_EMAIL, {"ws": workspace_id, "key": email_index(email)})
+    row = _CONTACT_BY_EMAIL.first(session, {"ws": workspace_id, "key": email_index(email)})
+    return None if row is None else loaded(session, Contact, row)
 
 
 def set_contact_fields(

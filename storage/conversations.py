@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.contacts import identity_index
+from storage.direct import DirectStatement, columns, insert_now, loaded
 from storage.ids import new_id
 from storage.models import ChannelIdentity, Consent, Contact, Conversation, Lead, Message, Workspace
 from storage.workspaces import UnknownWorkspace
@@ -41,8 +42,7 @@ def new_conversation(session: Session, workspace_id: str, contact_id: str, chann
     """Start a conversation; the caller knows the thread has none yet."""
     conv = Conversation(id=new_id("cv"), workspace_id=workspace_id, contact_id=contact_id, channel=channel,
                         thread_ref=thread_id, thread_key=identity_index(f"thread:{channel}", thread_id), state={})
-    session.add(conv)
-    session.flush()  # before its messages: there are no ORM relationships to order the inserts
+    insert_now(session, conv)  # before its messages: there are no ORM relationships to order the inserts
     return conv
 
 
@@ -77,8 +77,11 @@ _CONSENT = (
     .scalar_subquery()
 )
 _SEEN = _PROVIDER_ID_SEEN.exists()
-_TURN = (
-    select(Workspace, Conversation, Contact, Lead, _SENDER, _CONSENT, _SEEN)
+_TURN_ENTITIES = (Workspace, Conversation, Contact, Lead)
+# A direct statement (`storage.direct`): every turn starts with it.
+_TURN = DirectStatement(
+    select(*(c for model in _TURN_ENTITIES for c in columns(model)), _SENDER, _CONSENT, _SEEN)
+    .select_from(Workspace)
     .outerjoin(Conversation, and_(Conversation.workspace_id == Workspace.id,
                                   Conversation.channel == bindparam("channel"),
                                   Conversation.thread_key == bindparam("key")))
@@ -88,12 +91,23 @@ _TURN = (
 )
 
 
-# One INSERT … RETURNING for all rows (SQLAlchemy's "insertmanyvalues"), ids in parameter order. On
-# PostgreSQL SQLAlchemy orders them within one statement; on SQLite it would send one INSERT per row,
-# so there the ids of one multi-row INSERT are sorted: SQLite numbers the rows of a VALUES list in order.
-_INSERT_MESSAGES = insert(Message.__table__).returning(Message.__table__.c.id, sort_by_parameter_order=True)
-_INSERT_MESSAGES_SQLITE = insert(Message.__table__).returning(Message.__table__.c.id)
-_SAVE_TURN = (
+def _spans(models: Sequence[type]) -> tuple[tuple[type, int, int], ...]:
+    spans, start = [], 0
+    for model in models:
+        spans.append((model, start, start + len(columns(model))))
+        start = spans[-1][2]
+    return tuple(spans)
+
+
+_TURN_SPANS = _spans(_TURN_ENTITIES)
+_ACTIVE = [c.key for c in columns(Workspace)].index("active")
+
+
+_MESSAGE_COLUMNS = ("workspace_id", "conversation_id", "role", "channel", "text", "provider_message_id", "created_at")
+_INSERT_MESSAGE = DirectStatement(insert(Message.__table__)
+                                  .values({c: bindparam(c) for c in _MESSAGE_COLUMNS})
+                                  .returning(Message.__table__.c.id))
+_SAVE_TURN = DirectStatement(
     update(Conversation.__table__)
     .where(Conversation.__table__.c.id == bindparam("conversation"))
     .values(state=bindparam("state"), last_message_at=bindparam("at"))
@@ -105,16 +119,17 @@ def load_turn(session: Session, workspace_id: str, channel: str, thread_id: str,
     """The active workspace, the thread's conversation with its contact, lead and latest consent,
     whether the sender is known and whether the message was stored before, in ONE round trip: a
     turn's reads are most of its statements. Raises UnknownWorkspace like `get_active_workspace`."""
-    row = session.execute(_TURN, {
+    row = _TURN.first(session, {
         "ws": workspace_id,
         "channel": channel,
         "key": identity_index(f"thread:{channel}", thread_id),
         "sender": identity_index(channel, sender_id),
         "pid": provider_message_id,  # None matches nothing
-    }).one_or_none()
-    if row is None or not row[0].active:
+    })
+    if row is None or not row[_ACTIVE]:
         raise UnknownWorkspace(workspace_id)
-    ws, conv, contact, lead, sender_contact_id, consent, seen = row
+    ws, conv, contact, lead = (loaded(session, model, row[a:b]) for model, a, b in _TURN_SPANS)
+    sender_contact_id, consent, seen = row[-3:]
     return TurnRows(ws, conv, contact, lead, None if consent is None else bool(consent), sender_contact_id,
                     bool(seen))
 
@@ -136,18 +151,15 @@ def add_message(session: Session, conv: Conversation, role: str, text: str, *, a
 def record_turn(session: Session, conv: Conversation, messages: Sequence[tuple[str, str, str | None]], *,
                 state: dict[str, Any], at: datetime) -> list[int]:
     """Store a turn: several (role, text, provider message id) of one conversation and the
-    conversation's new state. Plain statements, without unit-of-work bookkeeping: every turn writes
-    these, and the ORM's flush of them cost more than the SQL. Returns the message ids in the given
-    order, so a channel can answer with the stored messages without reading them again. A provider
-    id seen before raises IntegrityError here."""
-    on_sqlite = session.get_bind().dialect.name == "sqlite"
-    rows = session.execute(_INSERT_MESSAGES_SQLITE if on_sqlite else _INSERT_MESSAGES, [
-        {"workspace_id": conv.workspace_id, "conversation_id": conv.id, "role": role, "channel": conv.channel,
-         "text": text, "provider_message_id": provider_message_id, "created_at": at}
-        for role, text, provider_message_id in messages
-    ])
-    ids = sorted(rows.scalars()) if on_sqlite else list(rows.scalars())
-    session.execute(_SAVE_TURN, {"conversation": conv.id, "state": state, "at": at})
+    conversation's new state, by direct statements (`storage.direct`): every turn writes these, and
+    SQLAlchemy's work around them cost more than the SQL. Returns the message ids in the given order,
+    so a channel can answer with the stored messages without reading them again. A provider id seen
+    before raises IntegrityError here."""
+    ids = [_INSERT_MESSAGE.rows(session, {
+        "workspace_id": conv.workspace_id, "conversation_id": conv.id, "role": role, "channel": conv.channel,
+        "text": text, "provider_message_id": provider_message_id, "created_at": at,
+    })[0][0] for role, text, provider_message_id in messages]
+    _SAVE_TURN.run(session, {"conversation": conv.id, "state": state, "at": at})
     # The loaded object shows what is now stored, and its flush has nothing left to write.
     set_committed_value(conv, "state", state)
     set_committed_value(conv, "last_message_at", at)

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from storage.direct import DirectStatement, insert_now
 from storage.ids import new_id
 from storage.lead_events import enqueue_lead_event
 from storage.models import Activity, Booking, Lead, LeadScore, PipelineStage
@@ -25,8 +26,7 @@ def create_lead(session: Session, workspace_id: str, contact_id: str, *, source:
     stage = stage_by_key(session, workspace_id, "new")
     lead = Lead(id=new_id("lead"), workspace_id=workspace_id, contact_id=contact_id, stage_id=stage.id,
                 source=source, channel=channel, captured_at=at, last_activity_at=at, tags=[], crm_ids={})
-    session.add(lead)
-    session.flush()  # before rows that reference it: there are no ORM relationships to order the inserts
+    insert_now(session, lead)  # before rows that reference it: there are no ORM relationships to order the inserts
     add_activity(session, lead, "agent_action", "Lead captured", actor=actor, at=at,
                  data={"source": source, "channel": channel})
     if stage.auto_nurture:  # entering the first stage counts too (SPEC R3)
@@ -38,7 +38,7 @@ def add_activity(session: Session, lead: Lead, kind: str, summary: str, *, actor
                  at: datetime, data: dict[str, Any] | None = None) -> Activity:
     act = Activity(workspace_id=lead.workspace_id, lead_id=lead.id, kind=kind, summary=summary,
                    actor=actor, data=data or {}, created_at=at)
-    session.add(act)
+    insert_now(session, act)  # agent turns add these: a direct statement (`storage.direct`)
     lead.last_activity_at = at
     return act
 
@@ -48,7 +48,7 @@ def record_score(session: Session, lead: Lead, *, rubric: str, score: int, band:
     """Insert an immutable score record (SPEC S5) and make it the lead's current score."""
     row = LeadScore(workspace_id=lead.workspace_id, lead_id=lead.id, rubric=rubric, score=score, band=band,
                     breakdown=breakdown, reason=reason, created_at=at)
-    session.add(row)
+    insert_now(session, row)  # agent turns add these: a direct statement (`storage.direct`)
     lead.score, lead.band = score, band
     return row
 
@@ -132,14 +132,15 @@ def cancel_booking(session: Session, lead: Lead, *, start: datetime) -> int:
     return len(rows)
 
 
+# A direct statement (`storage.direct`): every demo offer asks.
+_BUSY = DirectStatement(select(Booking.start_at, Booking.end_at).where(
+    Booking.workspace_id == bindparam("ws"),
+    Booking.status == "booked",
+    Booking.end_at > bindparam("start"),
+    Booking.start_at < bindparam("end"),
+))
+
+
 def busy_intervals(session: Session, workspace_id: str, start: datetime,
                    end: datetime) -> list[tuple[datetime, datetime]]:
-    rows = session.execute(
-        select(Booking.start_at, Booking.end_at).where(
-            Booking.workspace_id == workspace_id,
-            Booking.status == "booked",
-            Booking.end_at > start,
-            Booking.start_at < end,
-        )
-    )
-    return [(s, e) for s, e in rows]
+    return [(s, e) for s, e in _BUSY.rows(session, {"ws": workspace_id, "start": start, "end": end})]

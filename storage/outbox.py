@@ -19,8 +19,9 @@ from sqlalchemy import bindparam, event, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.direct import DirectStatement
 from storage.ids import new_id
-from storage.models import Delivery, LeasedRow, Message, OutboxEvent
+from storage.models import Delivery, LeasedRow, Message, OutboxEvent, utcnow
 
 INBOUND_MESSAGE = "inbound.message"
 CHANNEL_REPLY = "channel.reply"
@@ -63,33 +64,47 @@ class NewEvent(NamedTuple):
 
 
 def enqueue_many(session: Session, events: Sequence[NewEvent]) -> set[str]:
-    """Queue events in one statement; returns the ids inserted now. An id queued before is skipped
-    without an error (a redelivery); one given twice is inserted once (the first)."""
+    """Queue events in one statement (per 50); returns the ids inserted now. An id queued before is
+    skipped without an error (a redelivery); one given twice is inserted once (the first)."""
     if not events:
         return set()
-    stmt = _insert_once(session.get_bind().dialect.name)
-    if stmt is None:  # other databases: plain inserts; a duplicate raises IntegrityError
+    dialect = session.get_bind().dialect.name
+    if dialect not in _INSERTS:  # other databases: plain inserts; a duplicate raises IntegrityError
         for e in events:
             enqueue(session, e.workspace_id, e.event_type, e.payload, event_id=e.event_id)
         session.flush()
         return {e.event_id for e in events}
-    session.flush()  # the workspace row may still be pending
-    rows = [e._asdict() for e in events]
-    return set(session.scalars(stmt, rows[0] if len(rows) == 1 else rows))
+    now = utcnow()
+    inserted: set[str] = set()
+    for start in range(0, len(events), _EVENTS_PER_STATEMENT):
+        chunk = events[start:start + _EVENTS_PER_STATEMENT]
+        params: dict[str, Any] = {}
+        for i, e in enumerate(chunk):
+            params.update({f"event_id_{i}": e.event_id, f"workspace_id_{i}": e.workspace_id,
+                           f"event_type_{i}": e.event_type, f"payload_{i}": e.payload, f"status_{i}": PENDING,
+                           f"attempts_{i}": 0, f"available_at_{i}": now, f"created_at_{i}": now})
+        inserted.update(row[0] for row in _insert_events(dialect, len(chunk)).rows(session, params))
+    if inserted:
+        session.info[_NEW_EVENTS] = True  # a direct statement: the session's hooks do not see it
+    return inserted
+
+
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+_EVENTS_PER_STATEMENT = 50
+_EVENT_COLUMNS = ("event_id", "workspace_id", "event_type", "payload", "status", "attempts", "available_at",
+                  "created_at")
 
 
 @functools.cache
-def _insert_once(dialect: str) -> Any:
-    """One statement per dialect, its values bound at execution (built per call with the values
-    inlined, SQLAlchemy computed a cache key over every payload each time). Many rows go as one
-    multi-row INSERT (SQLAlchemy's "insertmanyvalues"), so a webhook's group commit makes one round
-    trip to SQLite, and so hands the GIL over once, instead of once per message. Column defaults
-    (status, times) and the payload's encryption come from the table."""
-    make_insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
-    if make_insert is None:
-        return None
+def _insert_events(dialect: str, rows: int) -> DirectStatement:
+    """A multi-row INSERT of `rows` events that skips ids queued before: one round trip to SQLite, so a
+    webhook's group commit hands the GIL over once, not once per message. A direct statement
+    (`storage.direct`): every turn with events runs one."""
     table = OutboxEvent.__table__
-    return make_insert(table).on_conflict_do_nothing(index_elements=["event_id"]).returning(table.c.event_id)
+    # Typed: SQLAlchemy types only the first row's parameters of a multi-row VALUES by their column.
+    values = [{c: bindparam(f"{c}_{i}", type_=table.c[c].type) for c in _EVENT_COLUMNS} for i in range(rows)]
+    return DirectStatement(_INSERTS[dialect](table).values(values)
+                           .on_conflict_do_nothing(index_elements=["event_id"]).returning(table.c.event_id))
 
 
 # -- the queue: claim with a lease, then complete, retry or dead-letter ------------------------------
@@ -97,6 +112,7 @@ def _insert_once(dialect: str) -> Any:
 # locked_until, locked_by, last_error, delivered_at), so one set of functions serves both.
 Queued = type[OutboxEvent] | type[Delivery]
 PENDING, DELIVERED, DEAD = "pending", "delivered", "dead"
+_NEW_EVENTS = "outbox_new"  # session.info: this transaction queued events (see `on_new_events`)
 
 
 def claim(session: Session, model: Queued, worker_id: str, now: datetime, lease: timedelta, limit: int,
@@ -112,7 +128,11 @@ def claim(session: Session, model: Queued, worker_id: str, now: datetime, lease:
         due = due.where(model.id.in_(list(ids)))
     # Most rounds find nothing due. Ask with a read first: the UPDATE would take SQLite's one write
     # lock (and PostgreSQL's row locks) even when it changes nothing, and agent turns wait for it.
-    if session.scalar(due.with_only_columns(literal(1)).order_by(None).limit(1)) is None:
+    if ids is None:
+        nothing_due = not _due_probe(model).rows(session, {"now": now})
+    else:
+        nothing_due = session.scalar(due.with_only_columns(literal(1)).order_by(None).limit(1)) is None
+    if nothing_due:
         return []
     if session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
@@ -121,6 +141,15 @@ def claim(session: Session, model: Queued, worker_id: str, now: datetime, lease:
             .returning(model))
     rows = list(session.scalars(stmt, execution_options={"synchronize_session": False}))
     return sorted(rows, key=lambda r: (r.available_at, r.id))
+
+
+@functools.cache
+def _due_probe(model: Queued) -> DirectStatement:
+    """Whether any row is due at `now`, as a direct statement (`storage.direct`): each worker round
+    asks, and most find nothing."""
+    return DirectStatement(select(literal(1)).where(
+        model.status == PENDING, model.available_at <= bindparam("now"),
+        or_(model.locked_until.is_(None), model.locked_until < bindparam("now"))).limit(1))
 
 
 def finish(session: Session, model: Queued, worker_id: str, outcomes: Sequence[dict[str, Any]]) -> int:
@@ -175,20 +204,17 @@ def on_new_events(sessions: sessionmaker[Session], callback: Callable[[], None])
     def after_flush(session: Session, _ctx: Any) -> None:
         if any(isinstance(o, OutboxEvent) for o in session.new) or any(
                 isinstance(o, OutboxEvent | Delivery) and o.status == PENDING for o in session.dirty):  # a replay
-            session.info["outbox_new"] = True
-
-    def after_execute(state: Any) -> None:  # enqueue_inbound inserts with a Core statement, not a flush
-        if state.is_insert and getattr(state.statement, "table", None) is OutboxEvent.__table__:
-            state.session.info["outbox_new"] = True
+            session.info[_NEW_EVENTS] = True
 
     def after_commit(session: Session) -> None:
-        if session.info.pop("outbox_new", False):
+        if session.info.pop(_NEW_EVENTS, False):
             callback()
 
     def after_rollback(session: Session) -> None:
-        session.info.pop("outbox_new", None)
+        session.info.pop(_NEW_EVENTS, None)
 
-    hooks = (("after_flush", after_flush), ("do_orm_execute", after_execute), ("after_commit", after_commit),
+    # `enqueue_many` marks the session itself: its statements run past the session's events.
+    hooks = (("after_flush", after_flush), ("after_commit", after_commit),
              ("after_soft_rollback", lambda s, _t: after_rollback(s)))
     for name, fn in hooks:
         event.listen(sessions, name, fn)

@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storage.direct import insert_now
 from storage.leads import add_activity
 from storage.models import Lead
 from storage.models.automation import HotLead
@@ -22,9 +23,10 @@ def mark_hot(session: Session, lead: Lead, *, score: int, threshold: int, tag: b
              at: datetime, actor: str = "automation") -> None:
     row = session.get(HotLead, lead.id)
     if row is None:
-        row = HotLead(lead_id=lead.id, workspace_id=lead.workspace_id, since=at)
-        session.add(row)
-    row.score, row.threshold, row.crm_flag = score, threshold, crm_flag
+        insert_now(session, HotLead(lead_id=lead.id, workspace_id=lead.workspace_id, since=at, score=score,
+                                    threshold=threshold, crm_flag=crm_flag))
+    else:
+        row.score, row.threshold, row.crm_flag = score, threshold, crm_flag
     if tag and HOT_TAG not in lead.tags:
         lead.tags = [*lead.tags, HOT_TAG]  # a new list: the JSON column tracks assignment, not mutation
     done = [what for what, on in (("tagged hot", tag), ("flagged hot for the CRM", crm_flag)) if on]

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from storage.direct import DirectStatement, columns, loaded
 from storage.models import PipelineStage, Workspace
 
 # key, name, win probability %, colour, outcome
@@ -73,13 +74,14 @@ def first_workspace(session: Session) -> Workspace | None:
     return session.scalar(select(Workspace).order_by(Workspace.created_at).limit(1))
 
 
-_STAGE_BY_KEY = select(PipelineStage).where(PipelineStage.workspace_id == bindparam("ws"),
-                                            PipelineStage.key == bindparam("key"))
+# A direct statement (`storage.direct`): every captured lead asks for its first stage.
+_STAGE_BY_KEY = DirectStatement(select(*columns(PipelineStage)).where(
+    PipelineStage.workspace_id == bindparam("ws"), PipelineStage.key == bindparam("key")))
 
 
 def stage_by_key(session: Session, workspace_id: str, key: str) -> PipelineStage:
-    # One statement built once: every captured lead asks for its first stage.
-    stage = session.scalar(_STAGE_BY_KEY, {"ws": workspace_id, "key": key})
+    row = _STAGE_BY_KEY.first(session, {"ws": workspace_id, "key": key})
+    stage = None if row is None else loaded(session, PipelineStage, row)
     if stage is None:
         raise LookupError(f"workspace {workspace_id} has no pipeline stage {key!r}")
     return stage
