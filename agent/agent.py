@@ -36,6 +36,7 @@ from skills.registry import build_skills
 from skills.rubric import Rubric, load_rubric
 from storage import contacts, conversations, lead_events, leads, outbox, routing
 from storage.db import IntegrityError, Session, sessionmaker, unit_of_work
+from storage.direct import flush_changes
 from storage.ids import new_id
 from storage.models import Contact, Conversation, Lead, Workspace
 
@@ -153,6 +154,7 @@ class Agent:
                 "occurred_at": at.isoformat(),
             }))
         outbox.enqueue_many(session, events)  # one statement for all of the turn's events
+        flush_changes(session)  # the turn's changes to its contact and lead, without a flush at commit
         lead = turn.lead
         return Reply(
             conversation_id=conv.id,

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from storage.direct import insert_now
+from storage.direct import DirectStatement, columns, insert_now, loaded
 from storage.leads import add_activity
 from storage.models import Lead
 from storage.models.automation import HotLead
@@ -19,9 +19,18 @@ from storage.models.automation import HotLead
 HOT_TAG = "hot"
 
 
+# A direct statement (`storage.direct`): every turn that crosses the threshold asks.
+_HOT_ROW = DirectStatement(select(*columns(HotLead)).where(HotLead.lead_id == bindparam("lead")))
+
+
+def _hot_row(session: Session, lead_id: str) -> HotLead | None:
+    row = _HOT_ROW.first(session, {"lead": lead_id})
+    return None if row is None else loaded(session, HotLead, row)
+
+
 def mark_hot(session: Session, lead: Lead, *, score: int, threshold: int, tag: bool, crm_flag: bool,
              at: datetime, actor: str = "automation") -> None:
-    row = session.get(HotLead, lead.id)
+    row = _hot_row(session, lead.id)
     if row is None:
         insert_now(session, HotLead(lead_id=lead.id, workspace_id=lead.workspace_id, since=at, score=score,
                                     threshold=threshold, crm_flag=crm_flag))
@@ -38,7 +47,7 @@ def mark_hot(session: Session, lead: Lead, *, score: int, threshold: int, tag: b
 def clear_hot(session: Session, lead: Lead, *, score: int, threshold: int, at: datetime,
               actor: str = "automation") -> None:
     """The score fell below the threshold: drop the tag and the CRM flag the rule had set."""
-    row = session.get(HotLead, lead.id)
+    row = _hot_row(session, lead.id)
     if row is None and HOT_TAG not in lead.tags:
         return
     if row is not None:
