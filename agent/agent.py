@@ -136,7 +136,7 @@ class Agent:
         # A reply sent through the outbox is found again by its event id when the provider's
         # message id (for delivery statuses and threading) is known.
         reply_event_id = new_id("evt") if msg.reply_route is not None else None
-        message_id, reply_id = conversations.record_turn(session, conv, at=at, state=state.model_dump(mode="json"),
+        message_id, reply_id = conversations.record_turn(session, conv, at=at, state_json=state.model_dump_json(),
                                                          messages=[
             ("visitor", msg.text, msg.provider_message_id),
             ("agent", text, f"pending:{reply_event_id}" if reply_event_id else None),

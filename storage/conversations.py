@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
@@ -15,6 +14,7 @@ from storage.contacts import identity_index
 from storage.direct import DirectStatement, columns, insert_now, loaded
 from storage.ids import new_id
 from storage.models import ChannelIdentity, Consent, Contact, Conversation, Lead, Message, Workspace
+from storage.types import EncryptedText
 from storage.workspaces import UnknownWorkspace
 
 _BY_THREAD = select(Conversation).where(
@@ -110,7 +110,9 @@ _INSERT_MESSAGE = DirectStatement(insert(Message.__table__)
 _SAVE_TURN = DirectStatement(
     update(Conversation.__table__)
     .where(Conversation.__table__.c.id == bindparam("conversation"))
-    .values(state=bindparam("state"), last_message_at=bindparam("at"))
+    # The state comes as JSON text (pydantic writes it faster than json.dumps its dump): stored as the
+    # column's own type would store its parsed value, encrypted compact JSON.
+    .values(state=bindparam("state", type_=EncryptedText()), last_message_at=bindparam("at"))
 )
 
 
@@ -149,9 +151,9 @@ def add_message(session: Session, conv: Conversation, role: str, text: str, *, a
 
 
 def record_turn(session: Session, conv: Conversation, messages: Sequence[tuple[str, str, str | None]], *,
-                state: dict[str, Any], at: datetime) -> list[int]:
+                state_json: str, at: datetime) -> list[int]:
     """Store a turn: several (role, text, provider message id) of one conversation and the
-    conversation's new state, by direct statements (`storage.direct`): every turn writes these, and
+    conversation's new state (as JSON text), by direct statements (`storage.direct`): every turn writes these, and
     SQLAlchemy's work around them cost more than the SQL. Returns the message ids in the given order,
     so a channel can answer with the stored messages without reading them again. A provider id seen
     before raises IntegrityError here."""
@@ -159,9 +161,10 @@ def record_turn(session: Session, conv: Conversation, messages: Sequence[tuple[s
         "workspace_id": conv.workspace_id, "conversation_id": conv.id, "role": role, "channel": conv.channel,
         "text": text, "provider_message_id": provider_message_id, "created_at": at,
     })[0][0] for role, text, provider_message_id in messages]
-    _SAVE_TURN.run(session, {"conversation": conv.id, "state": state, "at": at})
-    # The loaded object shows what is now stored, and its flush has nothing left to write.
-    set_committed_value(conv, "state", state)
+    _SAVE_TURN.run(session, {"conversation": conv.id, "state": state_json, "at": at})
+    # The loaded object shows what is now stored (the state read again if asked for), and its flush
+    # has nothing left to write.
+    session.expire(conv, ["state"])
     set_committed_value(conv, "last_message_at", at)
     return ids
 
