@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
@@ -104,9 +106,19 @@ _ACTIVE = [c.key for c in columns(Workspace)].index("active")
 
 
 _MESSAGE_COLUMNS = ("workspace_id", "conversation_id", "role", "channel", "text", "provider_message_id", "created_at")
-_INSERT_MESSAGE = DirectStatement(insert(Message.__table__)
-                                  .values({c: bindparam(c) for c in _MESSAGE_COLUMNS})
-                                  .returning(Message.__table__.c.id))
+
+
+@functools.cache
+def _insert_messages(rows: int) -> DirectStatement:
+    """One INSERT of `rows` messages, returning their ids. Both databases number the rows of a VALUES
+    list in order (SQLite's rowid, PostgreSQL's sequence called row by row), so the sorted ids are the
+    rows' ids in the given order."""
+    table = Message.__table__
+    return DirectStatement(insert(table).values([
+        {c: bindparam(f"{c}_{i}", type_=table.c[c].type) for c in _MESSAGE_COLUMNS} for i in range(rows)
+    ]).returning(table.c.id))
+
+
 _SAVE_TURN = DirectStatement(
     update(Conversation.__table__)
     .where(Conversation.__table__.c.id == bindparam("conversation"))
@@ -153,14 +165,16 @@ def add_message(session: Session, conv: Conversation, role: str, text: str, *, a
 def record_turn(session: Session, conv: Conversation, messages: Sequence[tuple[str, str, str | None]], *,
                 state_json: str, at: datetime) -> list[int]:
     """Store a turn: several (role, text, provider message id) of one conversation and the
-    conversation's new state (as JSON text), by direct statements (`storage.direct`): every turn writes these, and
-    SQLAlchemy's work around them cost more than the SQL. Returns the message ids in the given order,
+    conversation's new state (as JSON text), in two direct statements (`storage.direct`): every turn
+    writes these, and SQLAlchemy's work around them cost more than the SQL. Returns the message ids in the given order,
     so a channel can answer with the stored messages without reading them again. A provider id seen
     before raises IntegrityError here."""
-    ids = [_INSERT_MESSAGE.rows(session, {
-        "workspace_id": conv.workspace_id, "conversation_id": conv.id, "role": role, "channel": conv.channel,
-        "text": text, "provider_message_id": provider_message_id, "created_at": at,
-    })[0][0] for role, text, provider_message_id in messages]
+    params: dict[str, Any] = {}
+    for i, (role, text, provider_message_id) in enumerate(messages):
+        params.update({f"workspace_id_{i}": conv.workspace_id, f"conversation_id_{i}": conv.id, f"role_{i}": role,
+                       f"channel_{i}": conv.channel, f"text_{i}": text,
+                       f"provider_message_id_{i}": provider_message_id, f"created_at_{i}": at})
+    ids = sorted(row[0] for row in _insert_messages(len(messages)).rows(session, params))
     _SAVE_TURN.run(session, {"conversation": conv.id, "state": state_json, "at": at})
     # The loaded object shows what is now stored (the state read again if asked for), and its flush
     # has nothing left to write.

@@ -66,6 +66,12 @@ class DirectStatement:
         compiled = self._compiled(conn.dialect)
         return _run(conn, compiled, _bind(compiled, params), fetch=False)
 
+    def run_many(self, session: Session, rows: Sequence[Mapping[str, Any]]) -> int:
+        """Run once per parameter set in one DBAPI executemany; returns the number of rows changed."""
+        conn = _connection(session)
+        compiled = self._compiled(conn.dialect)
+        return _run(conn, compiled, [_bind(compiled, p) for p in rows], fetch=False, many=True)
+
     def _compiled(self, dialect: Dialect) -> _Compiled:
         compiled = self._by_dialect.get(dialect.name)
         if compiled is None:
@@ -96,6 +102,8 @@ def _compile(statement: Executable, dialect: Dialect) -> _Compiled:
             d = column.default
             default = (lambda arg=d.arg: arg(None)) if d.is_callable else (lambda arg=d.arg: arg)
         elif not bp.required and (bp.value is not None or bp.callable is not None):
+            # A fixed value. A None is not taken as one: SQLAlchemy makes such parameters for an
+            # INSERT's defaulted columns too, and a row must not get NULL for them; write null().
             default = lambda bp=bp: bp.effective_value  # noqa: E731
         binds.append((c.escaped_bind_names.get(name, name), bp.type.dialect_impl(dialect).bind_processor(dialect),
                       default))
@@ -119,16 +127,19 @@ def _bind(compiled: _Compiled, params: Mapping[str, Any]) -> Sequence[Any] | dic
     return {name: v for (name, _, _), v in zip(compiled.binds, values, strict=True)}
 
 
-def _run(conn: Connection, compiled: _Compiled, params: Any, *, fetch: bool) -> Any:
+def _run(conn: Connection, compiled: _Compiled, params: Any, *, fetch: bool, many: bool = False) -> Any:
     dbapi_conn = conn.connection.driver_connection
     cursor = dbapi_conn.cursor()
     sql = compiled.sql
     try:
         # The engine's own hooks (SQLite's writer queue, statement counters in tests) still see the statement.
         for hook in conn.dispatch.before_cursor_execute:
-            sql, params = hook(conn, cursor, sql, params, None, False)
+            sql, params = hook(conn, cursor, sql, params, None, many)
         try:
-            cursor.execute(sql, params)
+            if many:
+                cursor.executemany(sql, params)
+            else:
+                cursor.execute(sql, params)
             if not fetch:
                 return cursor.rowcount
             rows = cursor.fetchall() if cursor.description is not None else []  # no RETURNING

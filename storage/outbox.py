@@ -15,11 +15,11 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, event, literal, or_, select, update
+from sqlalchemy import bindparam, event, literal, null, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.direct import DirectStatement
+from storage.direct import DirectStatement, columns, loaded
 from storage.ids import new_id
 from storage.models import Delivery, LeasedRow, Message, OutboxEvent, utcnow
 
@@ -120,19 +120,19 @@ def claim(session: Session, model: Queued, worker_id: str, now: datetime, lease:
     """Lease up to `limit` due rows to `worker_id` and count the attempt. A row whose lease ran out
     (its worker died) is due again. PostgreSQL: `FOR UPDATE SKIP LOCKED`, so concurrent workers take
     disjoint rows without waiting; SQLite has one writer at a time, so the UPDATE is the claim."""
-    due = (select(model.id)
-           .where(model.status == PENDING, model.available_at <= now,
-                  or_(model.locked_until.is_(None), model.locked_until < now))
-           .order_by(model.available_at, model.id).limit(limit))
-    if ids is not None:
-        due = due.where(model.id.in_(list(ids)))
     # Most rounds find nothing due. Ask with a read first: the UPDATE would take SQLite's one write
     # lock (and PostgreSQL's row locks) even when it changes nothing, and agent turns wait for it.
-    if ids is None:
-        nothing_due = not _due_probe(model).rows(session, {"now": now})
-    else:
-        nothing_due = session.scalar(due.with_only_columns(literal(1)).order_by(None).limit(1)) is None
-    if nothing_due:
+    if ids is None:  # the worker's rounds: direct statements (`storage.direct`)
+        if not _due_probe(model).rows(session, {"now": now}):
+            return []
+        claim_due = _claim_due(model, session.get_bind().dialect.name == "postgresql")
+        rows = claim_due.rows(session, {"now": now, "limit": limit, "worker": worker_id, "until": now + lease})
+        return sorted((loaded(session, model, row) for row in rows), key=lambda r: (r.available_at, r.id))
+    due = (select(model.id)
+           .where(model.status == PENDING, model.available_at <= now,
+                  or_(model.locked_until.is_(None), model.locked_until < now), model.id.in_(list(ids)))
+           .order_by(model.available_at, model.id).limit(limit))
+    if session.scalar(due.with_only_columns(literal(1)).order_by(None).limit(1)) is None:
         return []
     if session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
@@ -143,33 +143,56 @@ def claim(session: Session, model: Queued, worker_id: str, now: datetime, lease:
     return sorted(rows, key=lambda r: (r.available_at, r.id))
 
 
+def _due(model: Queued) -> Any:
+    return (select(model.id)
+            .where(model.status == PENDING, model.available_at <= bindparam("now"),
+                   or_(model.locked_until.is_(None), model.locked_until < bindparam("now"))))
+
+
+@functools.cache
+def _claim_due(model: Queued, postgres: bool) -> DirectStatement:
+    due = _due(model).order_by(model.available_at, model.id).limit(bindparam("limit"))
+    if postgres:
+        due = due.with_for_update(skip_locked=True)
+    table = model.__table__
+    return DirectStatement(
+        update(table).where(table.c.id.in_(due.scalar_subquery()))
+        .values(locked_by=bindparam("worker"), locked_until=bindparam("until", type_=table.c.locked_until.type),
+                attempts=table.c.attempts + 1)
+        .returning(*columns(model)))
+
+
 @functools.cache
 def _due_probe(model: Queued) -> DirectStatement:
     """Whether any row is due at `now`, as a direct statement (`storage.direct`): each worker round
     asks, and most find nothing."""
-    return DirectStatement(select(literal(1)).where(
-        model.status == PENDING, model.available_at <= bindparam("now"),
-        or_(model.locked_until.is_(None), model.locked_until < bindparam("now"))).limit(1))
+    return DirectStatement(_due(model).with_only_columns(literal(1)).limit(1))
 
 
 def finish(session: Session, model: Queued, worker_id: str, outcomes: Sequence[dict[str, Any]]) -> int:
     """Record the outcome of leased rows in one statement per shape; returns how many rows changed.
     Each outcome holds `id`, `status` and the columns to set (`available_at`, `last_error`, …).
     Guarded by the lease holder, so a worker whose lease expired cannot overwrite a later attempt."""
-    table = model.__table__
     changed = 0
     shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for o in outcomes:
         shapes.setdefault(tuple(sorted(k for k in o if k != "id")), []).append(o)
     for keys, rows in shapes.items():
-        stmt = (update(table)
-                .where(table.c.id == bindparam("_id"), table.c.locked_by == bindparam("_worker"),
-                       table.c.status == PENDING)
-                .values(locked_by=None, locked_until=None, **{k: bindparam("_" + k) for k in keys}))
         params = [{"_id": r["id"], "_worker": worker_id, **{"_" + k: r[k] for k in keys}} for r in rows]
-        result = session.execute(stmt, params)
-        changed += result.rowcount if result.rowcount and result.rowcount > 0 else 0
+        count = _finish(model, keys).run_many(session, params)
+        changed += count if count and count > 0 else 0
     return changed
+
+
+@functools.cache
+def _finish(model: Queued, keys: tuple[str, ...]) -> DirectStatement:
+    """One shape of outcome, as a direct statement (`storage.direct`): every worker round records some."""
+    table = model.__table__
+    return DirectStatement(
+        update(table)
+        .where(table.c.id == bindparam("_id"), table.c.locked_by == bindparam("_worker"), table.c.status == PENDING)
+        .values(locked_by=null(), locked_until=null(),
+                **{k: bindparam("_" + k, type_=table.c[k].type) for k in keys}))
 
 
 def delivered(id_: Any, now: datetime, **extra: Any) -> dict[str, Any]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from storage.direct import DirectStatement, columns, loaded
 from storage.models import Subscription
 
 
@@ -19,13 +20,14 @@ def list_subscriptions(session: Session, workspace_id: str, *, active_only: bool
 
 def active_by_workspace(session: Session, workspace_ids: set[str]) -> dict[str, list[Subscription]]:
     """Every active subscription of these workspaces, for one fan-out batch."""
-    found: dict[str, list[Subscription]] = {ws: [] for ws in workspace_ids}
-    stmt = (select(Subscription)
-            .where(Subscription.workspace_id.in_(sorted(workspace_ids)), Subscription.active.is_(True))
-            .order_by(Subscription.created_at, Subscription.id))
-    for sub in session.scalars(stmt):
-        found[sub.workspace_id].append(sub)
-    return found
+    return {ws: [sub for row in _ACTIVE.rows(session, {"ws": ws}) if (sub := loaded(session, Subscription, row))]
+            for ws in workspace_ids}
+
+
+# A direct statement (`storage.direct`): every worker round that fans out asks, mostly for one workspace.
+_ACTIVE = DirectStatement(select(*columns(Subscription))
+                          .where(Subscription.workspace_id == bindparam("ws"), Subscription.active.is_(True))
+                          .order_by(Subscription.created_at, Subscription.id))
 
 
 def get_subscription(session: Session, workspace_id: str, subscription_id: str) -> Subscription | None:

@@ -4,7 +4,7 @@ the ORM objects they load, insert or update are left as a query or a flush would
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import bindparam, event, insert, select
+from sqlalchemy import bindparam, event, insert, select, update
 
 from storage.contacts import new_contact_for_identity
 from storage.conversations import new_conversation
@@ -190,3 +190,16 @@ def test_flush_changes_leaves_models_with_update_hooks_to_the_orm(sessions) -> N
         flush_changes(s)
     with sessions() as s:
         assert s.scalars(select(LeadScore.score)).one() == 50
+
+
+def test_run_many_runs_each_parameter_set_and_counts_the_rows(sessions) -> None:  # type: ignore[no-untyped-def]
+    conv = _conversation(sessions)
+    with unit_of_work(sessions) as s:
+        ids = [INSERT_MESSAGE.rows(s, _message(conv, f"m{i}", f"p{i}"))[0][0] for i in range(3)]
+    mark = DirectStatement(update(Message.__table__).where(Message.__table__.c.id == bindparam("_id"))
+                           .values(delivery_status=bindparam("_status")))
+    with unit_of_work(sessions) as s:
+        assert mark.run_many(s, [{"_id": ids[0], "_status": "sent"}, {"_id": ids[2], "_status": "read"},
+                                 {"_id": -1, "_status": "sent"}]) == 2
+    with sessions() as s:
+        assert [s.get(Message, i).delivery_status for i in ids] == ["sent", None, "read"]
