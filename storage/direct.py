@@ -99,8 +99,7 @@ def _compile(statement: Executable, dialect: Dialect) -> _Compiled:
         default: Callable[[], Any] | None = None
         column = table_columns.get(name) if table_columns is not None else None
         if column is not None and column.default is not None:
-            d = column.default
-            default = (lambda arg=d.arg: arg(None)) if d.is_callable else (lambda arg=d.arg: arg)
+            default = _python_default(column, column.default)
         elif not bp.required and (bp.value is not None or bp.callable is not None):
             # A fixed value. A None is not taken as one: SQLAlchemy makes such parameters for an
             # INSERT's defaulted columns too, and a row must not get NULL for them; write null().
