@@ -77,8 +77,8 @@ class Agent:
     def handle(self, msg: InboundMessage) -> Reply:
         try:
             with unit_of_work(self.sessions) as session, session.no_autoflush:
-                # One flush (with the turn's events, or at commit) batches the turn's writes; queries
-                # here never need pending rows.
+                # The turn's inserts go at once, in call order, and its changes to loaded objects at its
+                # end (storage.direct); queries here never need pending rows.
                 return self._handle(session, msg)
         except IntegrityError:
             # Two deliveries of the same provider message raced; the first one won.

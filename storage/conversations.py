@@ -6,14 +6,13 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.contacts import identity_index
-from storage.direct import DirectStatement, columns, insert_now, loaded
+from storage.direct import DirectStatement, columns, insert_now, loaded, row_params, values_rows
 from storage.ids import new_id
 from storage.models import ChannelIdentity, Consent, Contact, Conversation, Lead, Message, Workspace
 from storage.types import EncryptedText
@@ -114,9 +113,7 @@ def _insert_messages(rows: int) -> DirectStatement:
     list in order (SQLite's rowid, PostgreSQL's sequence called row by row), so the sorted ids are the
     rows' ids in the given order."""
     table = Message.__table__
-    return DirectStatement(insert(table).values([
-        {c: bindparam(f"{c}_{i}", type_=table.c[c].type) for c in _MESSAGE_COLUMNS} for i in range(rows)
-    ]).returning(table.c.id))
+    return DirectStatement(insert(table).values(values_rows(table, _MESSAGE_COLUMNS, rows)).returning(table.c.id))
 
 
 _SAVE_TURN = DirectStatement(
@@ -169,11 +166,9 @@ def record_turn(session: Session, conv: Conversation, messages: Sequence[tuple[s
     writes these, and SQLAlchemy's work around them cost more than the SQL. Returns the message ids in the given order,
     so a channel can answer with the stored messages without reading them again. A provider id seen
     before raises IntegrityError here."""
-    params: dict[str, Any] = {}
-    for i, (role, text, provider_message_id) in enumerate(messages):
-        params.update({f"workspace_id_{i}": conv.workspace_id, f"conversation_id_{i}": conv.id, f"role_{i}": role,
-                       f"channel_{i}": conv.channel, f"text_{i}": text,
-                       f"provider_message_id_{i}": provider_message_id, f"created_at_{i}": at})
+    params = row_params([{"workspace_id": conv.workspace_id, "conversation_id": conv.id, "role": role,
+                          "channel": conv.channel, "text": text, "provider_message_id": provider_message_id,
+                          "created_at": at} for role, text, provider_message_id in messages])
     ids = sorted(row[0] for row in _insert_messages(len(messages)).rows(session, params))
     _SAVE_TURN.run(session, {"conversation": conv.id, "state": state_json, "at": at})
     # The loaded object shows what is now stored (the state read again if asked for), and its flush

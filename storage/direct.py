@@ -79,6 +79,17 @@ class DirectStatement:
         return compiled
 
 
+def values_rows(table: Any, names: Sequence[str], count: int) -> list[dict[str, Any]]:
+    """The VALUES of a multi-row INSERT of `count` rows: parameters `{name}_{i}` (see `row_params`),
+    each typed by its column, as SQLAlchemy types only the first row's."""
+    return [{name: bindparam(f"{name}_{i}", type_=table.c[name].type) for name in names} for i in range(count)]
+
+
+def row_params(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The parameters of a `values_rows` INSERT for these rows."""
+    return {f"{name}_{i}": value for i, row in enumerate(rows) for name, value in row.items()}
+
+
 def _connection(session: Session) -> Connection:
     # New and deleted objects are flushed first, as autoflush would: a statement may refer to such a
     # row, read it, or reuse a deleted key. Changes to loaded objects wait for the next flush.

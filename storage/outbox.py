@@ -19,7 +19,7 @@ from sqlalchemy import bindparam, event, literal, null, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.direct import DirectStatement, columns, loaded
+from storage.direct import DirectStatement, columns, loaded, row_params, values_rows
 from storage.ids import new_id
 from storage.models import Delivery, LeasedRow, Message, OutboxEvent, utcnow
 
@@ -78,11 +78,8 @@ def enqueue_many(session: Session, events: Sequence[NewEvent]) -> set[str]:
     inserted: set[str] = set()
     for start in range(0, len(events), _EVENTS_PER_STATEMENT):
         chunk = events[start:start + _EVENTS_PER_STATEMENT]
-        params: dict[str, Any] = {}
-        for i, e in enumerate(chunk):
-            params.update({f"event_id_{i}": e.event_id, f"workspace_id_{i}": e.workspace_id,
-                           f"event_type_{i}": e.event_type, f"payload_{i}": e.payload, f"status_{i}": PENDING,
-                           f"attempts_{i}": 0, f"available_at_{i}": now, f"created_at_{i}": now})
+        params = row_params([e._asdict() | {"status": PENDING, "attempts": 0, "available_at": now, "created_at": now}
+                             for e in chunk])
         inserted.update(row[0] for row in _insert_events(dialect, len(chunk)).rows(session, params))
     if inserted:
         session.info[_NEW_EVENTS] = True  # a direct statement: the session's hooks do not see it
@@ -101,9 +98,7 @@ def _insert_events(dialect: str, rows: int) -> DirectStatement:
     webhook's group commit hands the GIL over once, not once per message. A direct statement
     (`storage.direct`): every turn with events runs one."""
     table = OutboxEvent.__table__
-    # Typed: SQLAlchemy types only the first row's parameters of a multi-row VALUES by their column.
-    values = [{c: bindparam(f"{c}_{i}", type_=table.c[c].type) for c in _EVENT_COLUMNS} for i in range(rows)]
-    return DirectStatement(_INSERTS[dialect](table).values(values)
+    return DirectStatement(_INSERTS[dialect](table).values(values_rows(table, _EVENT_COLUMNS, rows))
                            .on_conflict_do_nothing(index_elements=["event_id"]).returning(table.c.event_id))
 
 
@@ -115,32 +110,18 @@ PENDING, DELIVERED, DEAD = "pending", "delivered", "dead"
 _NEW_EVENTS = "outbox_new"  # session.info: this transaction queued events (see `on_new_events`)
 
 
-def claim(session: Session, model: Queued, worker_id: str, now: datetime, lease: timedelta, limit: int,
-          ids: Sequence[Any] | None = None) -> list[Any]:
+def claim(session: Session, model: Queued, worker_id: str, now: datetime, lease: timedelta, limit: int) -> list[Any]:
     """Lease up to `limit` due rows to `worker_id` and count the attempt. A row whose lease ran out
     (its worker died) is due again. PostgreSQL: `FOR UPDATE SKIP LOCKED`, so concurrent workers take
-    disjoint rows without waiting; SQLite has one writer at a time, so the UPDATE is the claim."""
+    disjoint rows without waiting; SQLite has one writer at a time, so the UPDATE is the claim.
+    Direct statements (`storage.direct`): every worker round claims."""
     # Most rounds find nothing due. Ask with a read first: the UPDATE would take SQLite's one write
     # lock (and PostgreSQL's row locks) even when it changes nothing, and agent turns wait for it.
-    if ids is None:  # the worker's rounds: direct statements (`storage.direct`)
-        if not _due_probe(model).rows(session, {"now": now}):
-            return []
-        claim_due = _claim_due(model, session.get_bind().dialect.name == "postgresql")
-        rows = claim_due.rows(session, {"now": now, "limit": limit, "worker": worker_id, "until": now + lease})
-        return sorted((loaded(session, model, row) for row in rows), key=lambda r: (r.available_at, r.id))
-    due = (select(model.id)
-           .where(model.status == PENDING, model.available_at <= now,
-                  or_(model.locked_until.is_(None), model.locked_until < now), model.id.in_(list(ids)))
-           .order_by(model.available_at, model.id).limit(limit))
-    if session.scalar(due.with_only_columns(literal(1)).order_by(None).limit(1)) is None:
+    if not _due_probe(model).rows(session, {"now": now}):
         return []
-    if session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    stmt = (update(model).where(model.id.in_(due.scalar_subquery()))
-            .values(locked_by=worker_id, locked_until=now + lease, attempts=model.attempts + 1)
-            .returning(model))
-    rows = list(session.scalars(stmt, execution_options={"synchronize_session": False}))
-    return sorted(rows, key=lambda r: (r.available_at, r.id))
+    claim_due = _claim_due(model, session.get_bind().dialect.name == "postgresql")
+    rows = claim_due.rows(session, {"now": now, "limit": limit, "worker": worker_id, "until": now + lease})
+    return sorted((loaded(session, model, row) for row in rows), key=lambda r: (r.available_at, r.id))
 
 
 def _due(model: Queued) -> Any:
